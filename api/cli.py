@@ -1,0 +1,179 @@
+"""The ``hoso`` command line. Every command reads the database URL from ``HOSO_DATABASE_URL``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from api.demo import seed
+from config import CONFIG_DIR
+from config.settings import get_settings
+from states.accounts import create_unit, create_user
+from states.clock import SystemClock
+from states.definitions import ProcedureDefinition
+from states.diagrams import mermaid
+from states.engine import DossierEngine
+from states.errors import HosoError
+from states.procedures import Rulebook, describe, load_rulebook
+from states.store.database import make_engine, unit_of_work
+from states.store.migrate import upgrade
+
+app = typer.Typer(help="hoso — hồ sơ cai nghiện ma túy", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng", no_args_is_help=True)
+units_app = typer.Typer(help="Đơn vị", no_args_is_help=True)
+procedures_app = typer.Typer(help="Thủ tục (định nghĩa YAML)", no_args_is_help=True)
+demo_app = typer.Typer(help="Dữ liệu mẫu", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (users_app, "users"),
+    (units_app, "units"),
+    (procedures_app, "procedures"),
+    (demo_app, "demo"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+SCHEMA_PATH = CONFIG_DIR / "schema" / "procedure.schema.json"
+
+
+def _rulebook() -> Rulebook:
+    settings = get_settings()
+    return load_rulebook(CONFIG_DIR, procedures_dir=settings.procedures_dir, calendars_dir=settings.calendars_dir)
+
+
+def _fail(error: HosoError) -> None:
+    console.print(f"[red]Lỗi:[/red] {error.message}")
+    raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Áp dụng các migration đến phiên bản mới nhất."""
+    url = get_settings().database_url
+    upgrade(url)
+    console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {make_engine(url).url.render_as_string()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng")] = 8000,
+) -> None:
+    """Chạy API (OpenAPI tại /docs và /openapi.json)."""
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@units_app.command("create")
+def units_create(
+    code: Annotated[str, typer.Option(help="Mã đơn vị")],
+    name: Annotated[str, typer.Option(help="Tên đơn vị")],
+    kind: Annotated[str, typer.Option(help="Loại đơn vị (config/roles.yaml)")],
+    commune: Annotated[str | None, typer.Option(help="Mã xã, phường (đơn vị cấp xã)")] = None,
+    province: Annotated[str | None, typer.Option(help="Mã tỉnh (đơn vị cấp tỉnh)")] = None,
+) -> None:
+    """Tạo đơn vị."""
+    rulebook = _rulebook()
+    try:
+        with unit_of_work(make_engine(get_settings().database_url)) as conn:
+            create_unit(
+                conn, rulebook.regimes, code=code, name=name, kind=kind, commune_code=commune, province_code=province
+            )
+    except HosoError as error:
+        _fail(error)
+    console.print(f"Đã tạo đơn vị {code}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Tên đăng nhập")],
+    password: Annotated[str, typer.Option(help="Mật khẩu (ít nhất 10 ký tự)", prompt=True, hide_input=True)],
+    role: Annotated[str, typer.Option(help="Vai trò (config/roles.yaml)")],
+    unit: Annotated[str, typer.Option(help="Mã đơn vị")],
+    full_name: Annotated[str | None, typer.Option(help="Họ và tên")] = None,
+) -> None:
+    """Tạo người dùng."""
+    rulebook = _rulebook()
+    try:
+        with unit_of_work(make_engine(get_settings().database_url)) as conn:
+            user_id = create_user(
+                conn,
+                rulebook.regimes,
+                username=username,
+                password=password,
+                full_name=full_name or username,
+                role=role,
+                unit_code=unit,
+                now=SystemClock().now(),
+            )
+    except HosoError as error:
+        _fail(error)
+    console.print(f"Đã tạo người dùng {username} (id {user_id})")
+
+
+@procedures_app.command("check")
+def procedures_check() -> None:
+    """Kiểm tra mọi định nghĩa thủ tục và in tóm tắt."""
+    try:
+        rulebook = _rulebook()
+    except HosoError as error:
+        _fail(error)
+    rows = describe(rulebook)
+    typer.echo(f"{len(rows)} phiên bản thủ tục hợp lệ:")
+    for row in rows:
+        typer.echo(
+            f"  {row['code']}  {row['version']}  chế độ: {', '.join(row['regimes'])}  "
+            f"({row['states']} trạng thái, {row['transitions']} chuyển tiếp, {row['deadlines']} thời hạn)"
+        )
+
+
+@procedures_app.command("diagram")
+def procedures_diagram(
+    code: str,
+    version: Annotated[str | None, typer.Option(help="Phiên bản (mặc định: mới nhất)")] = None,
+) -> None:
+    """In sơ đồ Mermaid của một thủ tục."""
+    try:
+        rulebook = _rulebook()
+        compiled = rulebook.pinned(code, version) if version else rulebook.versions(code)[-1]
+    except HosoError as error:
+        _fail(error)
+    typer.echo(mermaid(compiled.definition), nl=False)
+
+
+def procedure_json_schema() -> str:
+    return json.dumps(ProcedureDefinition.model_json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@procedures_app.command("schema")
+def procedures_schema() -> None:
+    """Ghi JSON Schema của tệp thủ tục vào config/schema/."""
+    SCHEMA_PATH.write_text(procedure_json_schema(), encoding="utf-8")
+    console.print(f"Đã ghi {SCHEMA_PATH}")
+
+
+@app.command()
+def openapi() -> None:
+    """In bản mô tả OpenAPI của API (hợp đồng được lưu tại docs/openapi.json)."""
+    from api.app import create_app
+
+    typer.echo(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True))
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Tạo đơn vị, người dùng và hồ sơ mẫu tại phường Hoàn Kiếm (00070)."""
+    settings = get_settings()
+    rulebook = _rulebook()
+    db = make_engine(settings.database_url)
+    lines = seed(db, rulebook, DossierEngine(rulebook, db, SystemClock()))
+    if not lines:
+        console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
+    for line in lines:
+        console.print(line, highlight=False)

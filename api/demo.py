@@ -1,0 +1,169 @@
+"""Demo data: units and officers of Phường Hoàn Kiếm (Hà Nội) and dossiers at varied stages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from states.accounts import actor_by_username, create_unit, create_user
+from states.actors import Actor
+from states.engine import DossierEngine, SubjectInput
+from states.identity import make_id_number
+from states.procedures import Rulebook
+from states.store.database import unit_of_work
+from states.store.tables import users
+
+DEMO_PASSWORD = "hoso-demo-2026"
+COMMUNE = "00070"
+
+UNITS: tuple[dict[str, Any], ...] = (
+    {"code": "HT", "name": "Quản trị hệ thống hoso", "kind": "national"},
+    {"code": "CAX-00070", "name": "Công an phường Hoàn Kiếm", "kind": "commune_police", "commune_code": COMMUNE},
+    {
+        "code": "UBX-00070",
+        "name": "Ủy ban nhân dân phường Hoàn Kiếm",
+        "kind": "commune_committee",
+        "commune_code": COMMUNE,
+    },
+    {"code": "CAX-00004", "name": "Công an phường Ba Đình", "kind": "commune_police", "commune_code": "00004"},
+    {"code": "CAT-01", "name": "Công an thành phố Hà Nội (PC04)", "kind": "provincial_police", "province_code": "01"},
+    {
+        "code": "YT-01-01",
+        "name": "Cơ sở y tế xác định tình trạng nghiện số 1 (mẫu)",
+        "kind": "health_facility",
+        "province_code": "01",
+    },
+    {
+        "code": "YT-79-01",
+        "name": "Cơ sở y tế xác định tình trạng nghiện TP.HCM (mẫu)",
+        "kind": "health_facility",
+        "province_code": "79",
+    },
+)
+
+USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("admin", "Quản trị viên", "admin", "HT"),
+    ("system", "Hệ thống hoso", "system", "HT"),
+    ("canbo.hoankiem", "Nguyễn Văn An", "commune_police", "CAX-00070"),
+    ("truong.hoankiem", "Trần Văn Bình", "custody_officer", "CAX-00070"),
+    ("chutich.hoankiem", "Lê Thị Cúc", "commune_chair", "UBX-00070"),
+    ("canbo.badinh", "Phạm Văn Dũng", "commune_police", "CAX-00004"),
+    ("pc04.hanoi", "Hoàng Văn Em", "police_unit", "CAT-01"),
+    ("yte.tiepnhan", "Vũ Thị Giang", "health_facility", "YT-01-01"),
+    ("yte.bacsi", "Đỗ Văn Hải", "physician", "YT-01-01"),
+    ("yte.giamdoc", "Bùi Thị Khánh", "facility_head", "YT-01-01"),
+    ("yte.hcm", "Ngô Văn Long", "health_facility", "YT-79-01"),
+)
+
+_TEST = {"tested_at": "2026-11-20T08:30:00+07:00", "test_ground": "caught_using", "sample_type": "urine"}
+_STAGES: tuple[tuple[str, list[tuple[str, str, dict[str, Any]]]], ...] = (
+    ("Đinh Văn Mạnh", []),
+    ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Methamphetamine"})]),
+    (
+        "Lý Văn Phong",
+        [
+            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Heroin"}),
+            ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
+            (
+                "truong.hoankiem",
+                "custody_ordered",
+                {
+                    "decision_number": "15/QĐ-TGNTTHC",
+                    "custody_started_at": "2026-11-25T08:00:00+07:00",
+                    "custody_place": "Trụ sở Công an phường Hoàn Kiếm",
+                },
+            ),
+        ],
+    ),
+    (
+        "Mai Thị Quyên",
+        [
+            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Ketamine"}),
+            ("canbo.hoankiem", "status_checked", {"art27_case": "a", "penal_256a_window": "none"}),
+            ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "21/GĐN-CAP"}),
+            (
+                "yte.tiepnhan",
+                "received",
+                {
+                    "received_at": "2026-11-24T09:00:00+07:00",
+                    "assessment_place": "facility",
+                    "substance_class": "stimulant",
+                },
+            ),
+        ],
+    ),
+    (
+        "Tạ Văn Sơn",
+        [
+            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Heroin"}),
+            ("canbo.hoankiem", "status_checked", {"art27_case": "c", "penal_256a_window": "none"}),
+            ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "22/GĐN-CAP"}),
+            (
+                "yte.tiepnhan",
+                "received",
+                {
+                    "received_at": "2026-11-23T09:00:00+07:00",
+                    "assessment_place": "facility",
+                    "substance_class": "opioid",
+                },
+            ),
+            (
+                "yte.giamdoc",
+                "concluded_addicted",
+                {
+                    "concluded_on": "2026-11-24",
+                    "criteria_met": 4,
+                    "criterion_6_met": True,
+                    "physician_name": "Đỗ Văn Hải",
+                },
+            ),
+        ],
+    ),
+    ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": "2026-11-24", "filed_by": "subject"})]),
+)
+
+
+def seed(db: Engine, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
+    """Creates the demo data once; returns printable lines (empty when it was already there)."""
+    now = engine.clock.now()
+    with unit_of_work(db) as conn:
+        if conn.scalar(select(users.c.id).where(users.c.username == "admin")) is not None:
+            return []
+        for unit in UNITS:
+            create_unit(conn, rulebook.regimes, **unit)
+        for username, full_name, role, unit_code in USERS:
+            create_user(
+                conn,
+                rulebook.regimes,
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                role=role,
+                unit_code=unit_code,
+                now=now,
+            )
+    with db.connect() as conn:
+        actors: dict[str, Actor] = {username: actor_by_username(conn, username) for username, *_ in USERS}
+    lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}):"]
+    lines += [f"  {username:<18} {role:<16} {unit}" for username, _, role, unit in USERS]
+    lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
+    for serial, (name, steps) in enumerate(_STAGES, start=1):
+        born = date(1985 + serial * 2, serial, 10 + serial)
+        sex = "female" if name.split()[1] == "Thị" else "male"
+        subject = SubjectInput(
+            full_name=name,
+            date_of_birth=born,
+            id_number=make_id_number("001", born, sex, 500 + serial),
+            commune_code=COMMUNE,
+            sex=sex,
+        )
+        opener = "yte.tiepnhan" if steps and steps[0][1] == "application_filed" else "canbo.hoankiem"
+        dossier_id = engine.open_dossier(actors[opener], "addiction_determination", subject)
+        version, state = 1, rulebook.in_force("addiction_determination", now.date()).definition.initial_state
+        for username, event, payload in steps:
+            result = engine.fire(actors[username], dossier_id, event, payload, version)
+            version, state = result.version, result.state
+        lines.append(f"  {dossier_id}  {name:<16} {state}")
+    return lines

@@ -1,0 +1,146 @@
+"""Units and officers: creating them, and turning a login into an ``Actor``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, RowMapping, insert, select
+
+from states.actors import Actor
+from states.errors import AuthenticationError, ConflictError, DefinitionError, InvalidInputError, NotFoundError
+from states.places import commune, province_name
+from states.regimes import RegimeTable
+from states.store.tables import units, users
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown user close to that of a wrong password.
+_DUMMY_HASH = _hasher.hash("hoso-dummy-password-for-timing")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự", field="password")
+    return _hasher.hash(password)
+
+
+def create_unit(
+    conn: Connection,
+    regimes: RegimeTable,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    commune_code: str | None = None,
+    province_code: str | None = None,
+) -> None:
+    if kind not in regimes.unit_kinds:
+        raise InvalidInputError(f"Loại đơn vị không hợp lệ: {kind}", field="kind")
+    scope = regimes.unit_kinds[kind].scope
+    if scope == "commune":
+        if commune_code is None:
+            raise InvalidInputError("Đơn vị cấp xã phải có mã xã, phường", field="commune_code")
+        province_code = commune(commune_code).province_code
+    elif scope == "province":
+        if province_code is None:
+            raise InvalidInputError("Đơn vị cấp tỉnh phải có mã tỉnh", field="province_code")
+        province_name(province_code)
+        commune_code = None
+    elif scope == "district":
+        raise InvalidInputError("Cấp huyện không còn tồn tại từ 01/07/2025; không tạo đơn vị cấp huyện mới")
+    if conn.scalar(select(units.c.code).where(units.c.code == code)) is not None:
+        raise ConflictError(f"Đã có đơn vị mang mã {code}", field="code")
+    conn.execute(
+        insert(units).values(code=code, name=name, kind=kind, commune_code=commune_code, province_code=province_code)
+    )
+
+
+def create_user(
+    conn: Connection,
+    regimes: RegimeTable,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    unit_code: str,
+    now: datetime,
+) -> int:
+    try:
+        canonical = regimes.canonical_role(role)
+    except DefinitionError:
+        canonical = None
+    if canonical is None or not regimes.roles[canonical].user_role:
+        raise InvalidInputError(f"Vai trò không hợp lệ cho người dùng: {role}", field="role")
+    unit = conn.execute(select(units).where(units.c.code == unit_code)).mappings().first()
+    if unit is None:
+        raise NotFoundError(f"Không có đơn vị mang mã {unit_code}", field="unit")
+    expected_kind = regimes.roles[canonical].unit_kind
+    if unit["kind"] != expected_kind:
+        raise InvalidInputError(
+            f"Vai trò {canonical} thuộc loại đơn vị {expected_kind}, không thuộc {unit['kind']}", field="role"
+        )
+    if conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
+        raise ConflictError(f"Tên đăng nhập {username} đã tồn tại", field="username")
+    result = conn.execute(
+        insert(users).values(
+            username=username,
+            full_name=full_name,
+            password_hash=hash_password(password),
+            role=canonical,
+            unit_code=unit_code,
+            active=True,
+            created_at=now,
+        )
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def _actor(row: RowMapping) -> Actor:
+    return Actor(
+        user_id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        role=row["role"],
+        unit_code=row["unit_code"],
+        unit_kind=row["kind"],
+        province_code=row["province_code"],
+        commune_code=row["commune_code"],
+    )
+
+
+def _select_actor() -> Any:
+    return select(
+        users.c.id,
+        users.c.username,
+        users.c.full_name,
+        users.c.role,
+        users.c.unit_code,
+        users.c.password_hash,
+        users.c.active,
+        units.c.kind,
+        units.c.province_code,
+        units.c.commune_code,
+    ).join(units, units.c.code == users.c.unit_code)
+
+
+def authenticate(conn: Connection, username: str, password: str) -> Actor:
+    row = conn.execute(_select_actor().where(users.c.username == username)).mappings().first()
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        row = None
+    if row is None or not row["active"]:
+        raise AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng")
+    return _actor(row)
+
+
+def actor_by_username(conn: Connection, username: str) -> Actor:
+    row = conn.execute(_select_actor().where(users.c.username == username)).mappings().first()
+    if row is None or not row["active"]:
+        raise AuthenticationError("Tài khoản không tồn tại hoặc đã bị khóa")
+    return _actor(row)

@@ -1,0 +1,325 @@
+"""Procedure definitions: the YAML files under ``config/procedures/<code>/<effective-date>.yaml``.
+
+Each file is one immutable version of a procedure. It is validated field by field (pydantic,
+``extra="forbid"``) and then as a graph (see ``check_graph``): a rule that is stored but can never run is
+treated as a bug, not as data.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from states.legal_time import TimeUnit
+
+SAME_STATE = "="
+ANY_OPEN_STATE = "*"
+FieldType = Literal["string", "text", "integer", "boolean", "date", "datetime", "enum"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LegalReference(_Strict):
+    """Where a rule comes from, and how sure we are of it (tags of shared/procedures)."""
+
+    text: str
+    evidence: Literal["Q", "P", "S", "3P", "unverified", "inferred", "engine"]
+
+
+class Parameter(_Strict):
+    value: int | float | str | bool | date | None
+    unit: str | None = None
+    title_vi: str
+    basis: LegalReference
+
+
+class PayloadField(_Strict):
+    type: FieldType
+    title_vi: str
+    required: bool = True
+    choices: dict[str, str] = Field(default_factory=dict)
+    fact: bool = False
+    """When true, the value is kept on the dossier as a fact that later guards and deadlines read."""
+
+    @model_validator(mode="after")
+    def _choices_for_enum(self) -> PayloadField:
+        if (self.type == "enum") != bool(self.choices):
+            raise ValueError("an enum field needs choices, and only an enum field has them")
+        return self
+
+
+class EventDefinition(_Strict):
+    title_vi: str
+    payload: dict[str, PayloadField] = Field(default_factory=dict)
+
+
+class TaskTemplate(_Strict):
+    role: str
+    title_vi: str
+
+
+class StateDefinition(_Strict):
+    title_vi: str
+    initial: bool = False
+    final: bool = False
+    spec_name: str | None = None
+    tasks: tuple[TaskTemplate, ...] = ()
+
+    @model_validator(mode="after")
+    def _final_has_no_tasks(self) -> StateDefinition:
+        if self.final and self.tasks:
+            raise ValueError("a final state opens no task")
+        if self.final and self.initial:
+            raise ValueError("a state cannot be both initial and final")
+        return self
+
+
+class NoticeRequest(_Strict):
+    to_role: str
+    title_vi: str
+
+
+class ProcedureStart(_Strict):
+    procedure: str
+    reason_vi: str
+    window: Window | None = None
+
+
+class TransitionDefinition(_Strict):
+    event: str
+    source: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    guards: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    notices: tuple[NoticeRequest, ...] = ()
+    start_procedures: tuple[ProcedureStart, ...] = ()
+    designates: str | None = None
+    """Payload field naming the unit that must carry out the next steps (e.g. the chosen facility)."""
+    relocates: str | None = None
+    """Payload field with the new commune code when the dossier follows the person to a new residence."""
+    basis: LegalReference
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class Duration(_Strict):
+    count: int | None = Field(default=None, ge=0)
+    unit: TimeUnit | None = None
+    parameter: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Duration:
+        if (self.parameter is None) == (self.count is None):
+            raise ValueError("a duration gives either count and unit, or a parameter")
+        if self.count is not None and self.unit is None:
+            raise ValueError("a counted duration needs a unit")
+        return self
+
+
+class Window(_Strict):
+    """A time limit handed to a follow-up procedure (e.g. the registration window after a result)."""
+
+    duration: Duration
+    basis: LegalReference
+
+
+class DeadlineRule(_Strict):
+    id: str
+    title_vi: str
+    kind: Literal["legal", "service_target"] = "legal"
+    start_on: tuple[str, ...]
+    start_at_fact: str | None = None
+    """A datetime fact to count from (e.g. the start of holding); otherwise the time of the event."""
+    duration: Duration
+    active_in: tuple[str, ...]
+    replaces: tuple[str, ...] = ()
+    expiry_event: str | None = None
+    basis: LegalReference
+
+    @model_validator(mode="after")
+    def _legal_deadline_has_consumer(self) -> DeadlineRule:
+        if self.kind == "legal" and self.expiry_event is None:
+            raise ValueError(f"legal deadline {self.id} must name the event fired when it expires")
+        return self
+
+
+class ProcedureDefinition(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    effective_from: date
+    title_vi: str
+    regimes: tuple[str, ...]
+    basis: tuple[LegalReference, ...]
+    opening_roles: tuple[str, ...]
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    states: dict[str, StateDefinition]
+    events: dict[str, EventDefinition]
+    transitions: tuple[TransitionDefinition, ...]
+    deadlines: tuple[DeadlineRule, ...] = ()
+
+    @property
+    def version(self) -> str:
+        return self.effective_from.isoformat()
+
+    @property
+    def initial_state(self) -> str:
+        return next(name for name, state in self.states.items() if state.initial)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(name for name, state in self.states.items() if state.final)
+
+    def sources_of(self, transition: TransitionDefinition) -> tuple[str, ...]:
+        if ANY_OPEN_STATE in transition.source:
+            return tuple(name for name, state in self.states.items() if not state.final)
+        return transition.source
+
+    def edges(self) -> list[tuple[str, str, TransitionDefinition]]:
+        result = []
+        for transition in self.transitions:
+            for source in self.sources_of(transition):
+                dest = source if transition.dest == SAME_STATE else transition.dest
+                result.append((source, dest, transition))
+        return result
+
+
+def check_graph(
+    definition: ProcedureDefinition,
+    *,
+    known_roles: set[str],
+    known_guards: set[str],
+    known_forms: set[str],
+    known_regimes: set[str],
+) -> list[str]:
+    """Every structural problem of a procedure, as readable sentences (empty when sound)."""
+    problems: list[str] = []
+    states = definition.states
+    initial = [name for name, state in states.items() if state.initial]
+    if len(initial) != 1:
+        problems.append(f"needs exactly one initial state, has {initial}")
+    finals = definition.final_states
+    if not finals:
+        problems.append("has no final state")
+    problems += [f"unknown regime {key}" for key in definition.regimes if key not in known_regimes]
+    problems += [f"opening role {role} unknown" for role in definition.opening_roles if role not in known_roles]
+    for name, state in states.items():
+        problems += [f"state {name}: task role {t.role} unknown" for t in state.tasks if t.role not in known_roles]
+    problems += _check_transitions(definition, known_roles, known_guards, known_forms)
+    problems += _check_deadlines(definition)
+    if len(initial) == 1:
+        problems += _check_reachability(definition, initial[0], finals)
+    return problems
+
+
+def _check_transitions(
+    definition: ProcedureDefinition, known_roles: set[str], known_guards: set[str], known_forms: set[str]
+) -> list[str]:
+    problems: list[str] = []
+    states = definition.states
+    for transition in definition.transitions:
+        where = f"transition {transition.event} {list(transition.source)} -> {transition.dest}"
+        if transition.event not in definition.events:
+            problems.append(f"{where}: event not declared under events")
+        if not transition.roles:
+            problems.append(f"{where}: no role may fire it")
+        problems += [f"{where}: role {r} unknown" for r in transition.roles if r not in known_roles]
+        problems += [f"{where}: guard {g} not registered" for g in transition.guards if g not in known_guards]
+        problems += [f"{where}: form {f} not in the catalogue" for f in transition.documents if f not in known_forms]
+        problems += [
+            f"{where}: notice role {n.to_role} unknown" for n in transition.notices if n.to_role not in known_roles
+        ]
+        for source in transition.source:
+            if source != ANY_OPEN_STATE and source not in states:
+                problems.append(f"{where}: unknown source state {source}")
+            elif source in definition.final_states:
+                problems.append(f"{where}: leaves final state {source}")
+        if transition.dest != SAME_STATE and transition.dest not in states:
+            problems.append(f"{where}: unknown destination state {transition.dest}")
+        payload = definition.events.get(transition.event, EventDefinition(title_vi="")).payload
+        for name in (transition.designates, transition.relocates):
+            if name is not None and name not in payload:
+                problems.append(f"{where}: names {name}, which is not a payload field of the event")
+        for start in transition.start_procedures:
+            if start.window is not None:
+                problems += _check_duration(definition, start.window.duration, f"{where}: window")
+    used_events = {transition.event for transition in definition.transitions}
+    problems += [f"event {e} is declared but no transition uses it" for e in definition.events if e not in used_events]
+    return problems
+
+
+def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
+    problems: list[str] = []
+    edges = definition.edges()
+    rule_ids = [rule.id for rule in definition.deadlines]
+    if len(rule_ids) != len(set(rule_ids)):
+        problems.append("deadline ids must be unique")
+    fact_fields = {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
+    for rule in definition.deadlines:
+        where = f"deadline {rule.id}"
+        problems += [f"{where}: unknown state {s}" for s in rule.active_in if s not in definition.states]
+        problems += [f"{where}: replaces unknown deadline {r}" for r in rule.replaces if r not in rule_ids]
+        for event in rule.start_on:
+            dests = {dest for _, dest, t in edges if t.event == event}
+            if not dests:
+                problems.append(f"{where}: starts on {event}, which no transition fires")
+            elif not dests & set(rule.active_in):
+                problems.append(f"{where}: starts on {event} but that event never enters an active state")
+        problems += _check_duration(definition, rule.duration, where)
+        if rule.start_at_fact is not None and rule.start_at_fact not in fact_fields:
+            problems.append(f"{where}: counts from fact {rule.start_at_fact}, which no payload records")
+        if rule.expiry_event is not None:
+            consumers = {source for source, _, t in edges if t.event == rule.expiry_event}
+            missing = [state for state in rule.active_in if state not in consumers]
+            if missing:
+                problems.append(f"{where}: expiry event {rule.expiry_event} cannot be fired from {missing}")
+            if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
+                problems.append(f"{where}: expiry event {rule.expiry_event} must be allowed to the system role")
+    return problems
+
+
+def _check_duration(definition: ProcedureDefinition, duration: Duration, where: str) -> list[str]:
+    if duration.parameter is None:
+        return []
+    parameter = definition.parameters.get(duration.parameter)
+    if parameter is None or not isinstance(parameter.value, int) or parameter.unit not in set(TimeUnit):
+        return [f"{where}: parameter {duration.parameter} is not a whole duration in a time unit"]
+    return []
+
+
+def _check_reachability(definition: ProcedureDefinition, initial: str, finals: frozenset[str]) -> list[str]:
+    problems: list[str] = []
+    forward: dict[str, set[str]] = {name: set() for name in definition.states}
+    backward: dict[str, set[str]] = {name: set() for name in definition.states}
+    for source, dest, _ in definition.edges():
+        if source in forward and dest in forward:
+            forward[source].add(dest)
+            backward[dest].add(source)
+    reachable = _closure(initial, forward)
+    problems += [f"state {s} is unreachable from {initial}" for s in definition.states if s not in reachable]
+    for name in definition.states:
+        if name not in finals and not (forward[name] - {name}):
+            problems.append(f"state {name} is a dead end (not final, no way out)")
+    can_finish: set[str] = set()
+    for final in finals:
+        can_finish |= _closure(final, backward)
+    problems += [f"state {s} has no path to a final state" for s in definition.states if s not in can_finish]
+    return problems
+
+
+def _closure(start: str, graph: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for neighbour in graph[queue.popleft()]:
+            if neighbour not in seen:
+                seen.add(neighbour)
+                queue.append(neighbour)
+    return seen

@@ -1,0 +1,443 @@
+"""The dossier engine: opening dossiers and firing events, each in one transaction.
+
+Firing an event checks, in order: the dossier exists and the caller's ``expected_version`` is current; the
+caller's unit has jurisdiction; the event exists and may be fired from the current state; the caller's
+role holds the step on today's date (role successors per regime); the payload; the legal guards. Then one
+transaction writes the new state (conditional on the version, so a concurrent writer gets a conflict, not
+a lost update), the hash-chained history row, the closed and opened tasks and deadlines, and the outbox
+rows for documents, notices and follow-up procedures.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
+
+from states.actors import Actor
+from states.clock import Clock
+from states.deadlines import plan, plan_window
+from states.definitions import ProcedureDefinition, TransitionDefinition
+from states.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
+from states.guards import GuardContext
+from states.history import GENESIS_HASH, row_hash
+from states.identity import id_number_problem
+from states.legal_time import VN_TZ
+from states.payloads import facts_from, validate_payload
+from states.permissions import holders, require_jurisdiction, require_role
+from states.places import commune
+from states.procedures import CompiledProcedure, Rulebook
+from states.store.database import unit_of_work
+from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks, units
+
+OPENING_EVENT = "dossier_opened"
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    full_name: str
+    date_of_birth: date
+    id_number: str
+    commune_code: str
+    sex: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class FireResult:
+    dossier_id: str
+    version: int
+    state: str
+    event: str
+
+
+class DossierEngine:
+    def __init__(self, rulebook: Rulebook, db: Engine, clock: Clock) -> None:
+        self.rulebook = rulebook
+        self.db = db
+        self.clock = clock
+
+    # -- opening ---------------------------------------------------------------------------------------
+
+    def open_dossier(self, actor: Actor, procedure_code: str, subject: SubjectInput) -> str:
+        now = self.clock.now()
+        today = now.astimezone(VN_TZ).date()
+        compiled = self.rulebook.in_force(procedure_code, today)
+        definition = compiled.definition
+        place = commune(subject.commune_code)
+        _check_subject(subject, today)
+        require_role(self.rulebook.regimes, actor, definition.opening_roles, today, "mở hồ sơ thủ tục này")
+        new_dossier = {"parties": {}, "province_code": place.province_code, "commune_code": place.code}
+        require_jurisdiction(self.rulebook.regimes, actor, new_dossier)
+        regime = self.rulebook.regimes.regime_at(today).key
+        dossier_id = str(uuid.uuid4())
+        with unit_of_work(self.db) as conn:
+            person_id = _upsert_person(conn, subject, now)
+            conn.execute(
+                insert(dossiers).values(
+                    id=dossier_id,
+                    procedure_code=definition.code,
+                    procedure_version=definition.version,
+                    state=definition.initial_state,
+                    version=1,
+                    person_id=person_id,
+                    commune_code=place.code,
+                    province_code=place.province_code,
+                    facts={},
+                    parties={},
+                    opened_at=now,
+                    opened_by=actor.user_id,
+                    updated_at=now,
+                    closed_at=None,
+                )
+            )
+            self._append_history(
+                conn,
+                dossier_id=dossier_id,
+                seq=1,
+                prev_hash=GENESIS_HASH,
+                event=OPENING_EVENT,
+                from_state=None,
+                to_state=definition.initial_state,
+                actor=actor,
+                regime=regime,
+                occurred_at=now,
+                payload={"procedure_version": definition.version, "person_id": person_id},
+            )
+            self._open_tasks(conn, definition, dossier_id, definition.initial_state, {}, 1, now, today)
+        return dossier_id
+
+    # -- firing ----------------------------------------------------------------------------------------
+
+    def fire(
+        self, actor: Actor, dossier_id: str, event: str, payload: Mapping[str, Any], expected_version: int
+    ) -> FireResult:
+        now = self.clock.now()
+        today = now.astimezone(VN_TZ).date()
+        with unit_of_work(self.db) as conn:
+            row = _load_dossier(conn, dossier_id)
+            if row["version"] != expected_version:
+                raise StaleVersionError(
+                    f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
+                    f"{expected_version}); hãy tải lại hồ sơ",
+                    current_version=row["version"],
+                )
+            require_jurisdiction(self.rulebook.regimes, actor, row)
+            compiled = self.rulebook.pinned(row["procedure_code"], row["procedure_version"])
+            definition = compiled.definition
+            candidates = compiled.candidates(row["state"], event)
+            step_title = definition.events[event].title_vi
+            require_role(
+                self.rulebook.regimes,
+                actor,
+                [r for t in candidates for r in t.roles],
+                today,
+                f"thực hiện '{step_title}'",
+            )
+            typed, stored = validate_payload(event, definition.events[event], payload)
+            open_rules = frozenset(
+                conn.scalars(
+                    select(deadlines.c.rule_id).where(
+                        deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open"
+                    )
+                )
+            )
+            ctx = GuardContext(
+                definition=definition,
+                payload=typed,
+                facts=row["facts"],
+                subject_birth_date=row["date_of_birth"],
+                act_date=today,
+                open_deadlines=open_rules,
+            )
+            dest, transition = compiled.fire(row["state"], event, ctx)
+            if actor.role not in holders(self.rulebook.regimes, transition.roles, today):
+                raise PermissionDeniedError(f"Vai trò của bạn không được thực hiện '{step_title}' trong trường hợp này")
+            seq = expected_version + 1
+            self._apply(conn, compiled, row, transition, dest, actor, stored, seq, now, today)
+        return FireResult(dossier_id=dossier_id, version=seq, state=dest, event=event)
+
+    def _apply(
+        self,
+        conn: Connection,
+        compiled: CompiledProcedure,
+        row: RowMapping,
+        transition: TransitionDefinition,
+        dest: str,
+        actor: Actor,
+        stored: dict[str, Any],
+        seq: int,
+        now: datetime,
+        today: date,
+    ) -> None:
+        definition = compiled.definition
+        dossier_id = row["id"]
+        facts = {**row["facts"], **facts_from(definition.events[transition.event], stored)}
+        parties = dict(row["parties"])
+        place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
+        if transition.designates is not None:
+            unit_code = stored[transition.designates]
+            parties[_unit_kind(conn, unit_code)] = unit_code
+        if transition.relocates is not None:
+            new_place = commune(stored[transition.relocates])
+            place = {"commune_code": new_place.code, "province_code": new_place.province_code}
+        is_final = dest in definition.final_states
+        result = conn.execute(
+            update(dossiers)
+            .where(dossiers.c.id == dossier_id, dossiers.c.version == seq - 1)
+            .values(
+                state=dest,
+                version=seq,
+                facts=facts,
+                parties=parties,
+                updated_at=now,
+                closed_at=now if is_final else None,
+                **place,
+            )
+        )
+        if result.rowcount != 1:
+            raise StaleVersionError("Hồ sơ vừa được người khác cập nhật; hãy tải lại hồ sơ")
+        prev_hash = conn.scalar(
+            select(history.c.hash).where(history.c.dossier_id == dossier_id, history.c.seq == seq - 1)
+        )
+        regime = self.rulebook.regimes.regime_at(today).key
+        self._append_history(
+            conn,
+            dossier_id=dossier_id,
+            seq=seq,
+            prev_hash=prev_hash or GENESIS_HASH,
+            event=transition.event,
+            from_state=row["state"],
+            to_state=dest,
+            actor=actor,
+            regime=regime,
+            occurred_at=now,
+            payload=stored,
+        )
+        state_changed = dest != row["state"]
+        if state_changed or transition.relocates is not None:
+            conn.execute(
+                update(tasks)
+                .where(tasks.c.dossier_id == dossier_id, tasks.c.status == "open")
+                .values(status="closed", closed_at=now, closed_seq=seq, closed_by=actor.user_id)
+            )
+            if not is_final:
+                self._open_tasks(conn, definition, dossier_id, dest, parties, seq, now, today)
+        self._move_deadlines(conn, definition, dossier_id, transition.event, dest, facts, seq, now, actor)
+        self._write_outbox(conn, definition, transition, dossier_id, row["person_id"], seq, regime, now, today)
+
+    # -- effects ---------------------------------------------------------------------------------------
+
+    def _append_history(self, conn: Connection, **values: Any) -> None:
+        actor: Actor = values.pop("actor")
+        prev_hash: str = values.pop("prev_hash")
+        row = {
+            **values,
+            "actor_user_id": actor.user_id,
+            "actor_username": actor.username,
+            "actor_role": actor.role,
+            "actor_unit": actor.unit_code,
+        }
+        conn.execute(insert(history).values(**row, prev_hash=prev_hash, hash=row_hash(row, prev_hash)))
+
+    def _open_tasks(
+        self,
+        conn: Connection,
+        definition: ProcedureDefinition,
+        dossier_id: str,
+        state: str,
+        parties: Mapping[str, str],
+        seq: int,
+        now: datetime,
+        today: date,
+    ) -> None:
+        regimes = self.rulebook.regimes
+        rows = []
+        for template in definition.states[state].tasks:
+            role = regimes.canonical_role(template.role)
+            rows.append(
+                {
+                    "dossier_id": dossier_id,
+                    "state": state,
+                    "role": role,
+                    "holder_roles": sorted(regimes.resolve(role, today)),
+                    "unit_code": parties.get(regimes.roles[role].unit_kind),
+                    "title": template.title_vi,
+                    "status": "open",
+                    "opened_at": now,
+                    "opened_seq": seq,
+                }
+            )
+        if rows:
+            conn.execute(insert(tasks), rows)
+
+    def _move_deadlines(
+        self,
+        conn: Connection,
+        definition: ProcedureDefinition,
+        dossier_id: str,
+        event: str,
+        dest: str,
+        facts: dict[str, Any],
+        seq: int,
+        now: datetime,
+        actor: Actor,
+    ) -> None:
+        starting = [rule for rule in definition.deadlines if event in rule.start_on and dest in rule.active_in]
+        superseded = {rule_id for rule in starting for rule_id in rule.replaces} | {rule.id for rule in starting}
+        rules = {rule.id: rule for rule in definition.deadlines}
+        open_rows = conn.execute(
+            select(deadlines.c.id, deadlines.c.rule_id, deadlines.c.due_at).where(
+                deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open"
+            )
+        ).all()
+        for deadline_id, rule_id, due_at in open_rows:
+            rule = rules[rule_id]
+            if rule_id in superseded:
+                status = "superseded"
+            elif dest in rule.active_in:
+                continue
+            elif actor.role == "system" and event == rule.expiry_event and due_at <= now:
+                status = "expired"
+            else:
+                status = "met" if now <= due_at else "met_late"
+            conn.execute(
+                update(deadlines)
+                .where(deadlines.c.id == deadline_id)
+                .values(status=status, closed_at=now, closed_seq=seq)
+            )
+        rows = []
+        for rule in starting:
+            planned = plan(rule, definition, event=event, occurred_at=now, facts=facts, calendar=self.rulebook.calendar)
+            rows.append(
+                {
+                    "dossier_id": dossier_id,
+                    "rule_id": rule.id,
+                    "kind": rule.kind,
+                    "title": rule.title_vi,
+                    "status": "open",
+                    "due_at": planned.due_at,
+                    "expiry_event": rule.expiry_event,
+                    "explanation": planned.explanation,
+                    "opened_at": now,
+                    "opened_seq": seq,
+                }
+            )
+        if rows:
+            conn.execute(insert(deadlines), rows)
+
+    def _write_outbox(
+        self,
+        conn: Connection,
+        definition: ProcedureDefinition,
+        transition: TransitionDefinition,
+        dossier_id: str,
+        person_id: int,
+        seq: int,
+        regime: str,
+        now: datetime,
+        today: date,
+    ) -> None:
+        common = {"dossier_id": dossier_id, "event": transition.event, "seq": seq, "regime": regime}
+        rows: list[dict[str, Any]] = []
+
+        def add(kind: str, name: str, payload: dict[str, Any]) -> None:
+            rows.append(
+                {
+                    "dossier_id": dossier_id,
+                    "history_seq": seq,
+                    "kind": kind,
+                    "name": name,
+                    "payload": {**common, **payload},
+                    "idempotency_key": f"{dossier_id}:{seq}:{kind}:{name}",
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+
+        for form in transition.documents:
+            add("document", form, {"form": form, "title_vi": self.rulebook.forms.forms[form].title_vi})
+        for notice in transition.notices:
+            recipients = sorted(self.rulebook.regimes.resolve(notice.to_role, today))
+            add("notice", notice.to_role, {"to_roles": recipients, "title_vi": notice.title_vi})
+        for start in transition.start_procedures:
+            window = (
+                plan_window(
+                    start.window, definition, event=transition.event, occurred_at=now, calendar=self.rulebook.calendar
+                )
+                if start.window is not None
+                else None
+            )
+            add(
+                "start_procedure",
+                start.procedure,
+                {"procedure": start.procedure, "person_id": person_id, "reason_vi": start.reason_vi, "window": window},
+            )
+        if rows:
+            conn.execute(insert(outbox), rows)
+
+
+def _check_subject(subject: SubjectInput, today: date) -> None:
+    if not subject.full_name.strip():
+        raise InvalidInputError("Họ và tên không được để trống", field="full_name")
+    if not date(1900, 1, 1) <= subject.date_of_birth <= today:
+        raise InvalidInputError("Ngày sinh không hợp lệ", field="date_of_birth")
+    problem = id_number_problem(subject.id_number, subject.date_of_birth)
+    if problem is not None:
+        raise InvalidInputError(problem, field="id_number")
+
+
+def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> int:
+    existing = conn.execute(select(persons).where(persons.c.id_number == subject.id_number)).mappings().first()
+    if existing is not None:
+        if existing["full_name"] != subject.full_name or existing["date_of_birth"] != subject.date_of_birth:
+            raise ConflictError(
+                "Số định danh cá nhân này đã được ghi cho một người có họ tên hoặc ngày sinh khác", field="id_number"
+            )
+        return int(existing["id"])
+    result = conn.execute(
+        insert(persons).values(
+            id_number=subject.id_number,
+            full_name=subject.full_name.strip(),
+            date_of_birth=subject.date_of_birth,
+            sex=subject.sex,
+            commune_code=subject.commune_code,
+            address=subject.address,
+            created_at=now,
+        )
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def _load_dossier(conn: Connection, dossier_id: str) -> RowMapping:
+    row = (
+        conn.execute(
+            select(dossiers, persons.c.date_of_birth)
+            .join(persons, persons.c.id == dossiers.c.person_id)
+            .where(dossiers.c.id == dossier_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+    return row
+
+
+def _unit_kind(conn: Connection, unit_code: str) -> str:
+    kind = conn.scalar(select(units.c.kind).where(units.c.code == unit_code))
+    if kind is None:
+        raise InvalidInputError(f"Không có đơn vị mang mã '{unit_code}'", field="unit")
+    return str(kind)

@@ -1,0 +1,79 @@
+"""Checking an event's payload against the fields the procedure declares for that event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from states.definitions import EventDefinition, PayloadField
+from states.errors import PayloadError
+from states.legal_time import VN_TZ
+
+_MAX_STRING = 500
+_MAX_TEXT = 10_000
+
+
+def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
+    """(typed value for guards, JSON-native value for storage); raises ValueError with a reason."""
+    if field.type in ("string", "text"):
+        limit = _MAX_STRING if field.type == "string" else _MAX_TEXT
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError("phải là chuỗi ký tự không rỗng")
+        if len(raw) > limit:
+            raise ValueError(f"dài quá {limit} ký tự")
+        return raw.strip(), raw.strip()
+    if field.type == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError("phải là số nguyên")
+        return raw, raw
+    if field.type == "boolean":
+        if not isinstance(raw, bool):
+            raise ValueError("phải là true hoặc false")
+        return raw, raw
+    if field.type == "enum":
+        if raw not in field.choices:
+            raise ValueError("phải là một trong: " + ", ".join(field.choices))
+        return raw, raw
+    if not isinstance(raw, str):
+        raise ValueError("phải là chuỗi ngày/giờ theo ISO 8601")
+    if field.type == "date":
+        try:
+            parsed_date = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError("phải là ngày dạng YYYY-MM-DD") from None
+        return parsed_date, parsed_date.isoformat()
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError("phải là thời điểm dạng ISO 8601, ví dụ 2026-03-02T08:30:00+07:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    return parsed, parsed.isoformat()
+
+
+def validate_payload(
+    event: str, definition: EventDefinition, payload: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed values and their JSON-native form; every problem is reported at once."""
+    problems: list[str] = []
+    typed: dict[str, Any] = {}
+    stored: dict[str, Any] = {}
+    for name in sorted(set(payload) - set(definition.payload)):
+        problems.append(f"trường '{name}' không thuộc bước này")
+    for name, field in definition.payload.items():
+        if name not in payload or payload[name] is None:
+            if field.required:
+                problems.append(f"thiếu trường bắt buộc '{name}' ({field.title_vi})")
+            continue
+        try:
+            typed[name], stored[name] = _parse(field, payload[name])
+        except ValueError as exc:
+            problems.append(f"trường '{name}' ({field.title_vi}) {exc}")
+    if problems:
+        raise PayloadError(f"Dữ liệu của bước '{event}' không hợp lệ: " + "; ".join(problems), problems=problems)
+    return typed, stored
+
+
+def facts_from(definition: EventDefinition, stored: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in stored.items() if definition.payload[name].fact}

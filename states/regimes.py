@@ -1,0 +1,146 @@
+"""Legal regimes by date, and the role vocabulary with its successors across regimes.
+
+A step is owned by the role the procedure names, resolved at the date of the step: a role abolished by a
+reform is replaced by its successors (e.g. ``district_police`` is done by ``commune_police`` or
+``police_unit`` from 2025-03-01).
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from states.errors import DefinitionError, InvalidInputError
+from states.yaml_loading import load_model
+
+Scope = Literal["commune", "district", "province", "national"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Regime(_Strict):
+    key: str
+    starts: date
+    title_vi: str
+    source: str
+
+
+class UnitKind(_Strict):
+    title_vi: str
+    scope: Scope
+
+
+class Role(_Strict):
+    title_vi: str
+    unit_kind: str
+    exists_in: tuple[str, ...]
+    successors: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    user_role: bool = True
+    source: str | None = None
+    note: str | None = None
+
+
+class _RegimesFile(_Strict):
+    regimes: tuple[Regime, ...]
+
+
+class _RolesFile(_Strict):
+    unit_kinds: dict[str, UnitKind]
+    roles: dict[str, Role]
+
+
+class RegimeTable(_Strict):
+    """Regimes, unit kinds and roles, checked against each other when built."""
+
+    regimes: tuple[Regime, ...]
+    unit_kinds: dict[str, UnitKind]
+    roles: dict[str, Role]
+
+    @model_validator(mode="after")
+    def _check(self) -> RegimeTable:
+        starts = [regime.starts for regime in self.regimes]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise ValueError("regimes must be listed in strictly increasing start order")
+        keys = [regime.key for regime in self.regimes]
+        for name, role in self.roles.items():
+            if role.unit_kind not in self.unit_kinds:
+                raise ValueError(f"role {name}: unknown unit kind {role.unit_kind}")
+            unknown = (set(role.exists_in) | set(role.successors)) - set(keys)
+            if unknown:
+                raise ValueError(f"role {name}: unknown regimes {sorted(unknown)}")
+            for successors in role.successors.values():
+                missing = set(successors) - set(self.roles)
+                if missing:
+                    raise ValueError(f"role {name}: unknown successor roles {sorted(missing)}")
+        for name in self.roles:
+            first = min(keys.index(key) for key in self.roles[name].exists_in)
+            for regime in keys[first:]:
+                if not self._resolve_in(name, regime, depth=0):
+                    raise ValueError(f"role {name} has no holder in regime {regime}")
+        return self
+
+    @cached_property
+    def _regime_order(self) -> dict[str, int]:
+        return {regime.key: index for index, regime in enumerate(self.regimes)}
+
+    @cached_property
+    def _alias_map(self) -> dict[str, str]:
+        mapping = {name: name for name in self.roles}
+        for name, role in self.roles.items():
+            for alias in role.aliases:
+                mapping[alias] = name
+        return mapping
+
+    def regime_at(self, on: date) -> Regime:
+        index = bisect.bisect_right([regime.starts for regime in self.regimes], on) - 1
+        if index < 0:
+            raise InvalidInputError(
+                f"Ngày {on.isoformat()} trước khung pháp lý đầu tiên ({self.regimes[0].starts.isoformat()})"
+            )
+        return self.regimes[index]
+
+    def canonical_role(self, name: str) -> str:
+        try:
+            return self._alias_map[name]
+        except KeyError:
+            raise DefinitionError(f"Vai trò không có trong danh mục: {name}") from None
+
+    def resolve(self, role: str, on: date) -> frozenset[str]:
+        """The roles that hold ``role``'s steps on the given date."""
+        return self._resolve_in(self.canonical_role(role), self.regime_at(on).key, depth=0)
+
+    def _resolve_in(self, role: str, regime: str, depth: int) -> frozenset[str]:
+        if depth > len(self.roles):
+            raise DefinitionError(f"Chuỗi kế thừa vai trò lặp vô hạn tại {role}")
+        definition = self.roles[role]
+        if regime in definition.exists_in:
+            return frozenset({role})
+        order = self._regime_order
+        earlier = [key for key in definition.successors if order[key] <= order[regime]]
+        if not earlier:
+            return frozenset()
+        latest = max(earlier, key=order.__getitem__)
+        holders: set[str] = set()
+        for successor in definition.successors[latest]:
+            holders |= self._resolve_in(successor, regime, depth + 1)
+        return frozenset(holders)
+
+    def scope_of(self, role: str) -> Scope:
+        return self.unit_kinds[self.roles[self.canonical_role(role)].unit_kind].scope
+
+
+def load_regime_table(config_dir: Path) -> RegimeTable:
+    regimes = load_model(config_dir / "regimes.yaml", _RegimesFile)
+    roles = load_model(config_dir / "roles.yaml", _RolesFile)
+    try:
+        return RegimeTable(regimes=regimes.regimes, unit_kinds=roles.unit_kinds, roles=roles.roles)
+    except ValueError as exc:
+        raise DefinitionError(f"Danh mục chế độ pháp lý / vai trò không hợp lệ: {exc}") from exc

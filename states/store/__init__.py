@@ -1,0 +1,1 @@
+"""Persistence: the only package of the domain core that imports SQLAlchemy."""

@@ -1,0 +1,189 @@
+"""Tables of hoso (SQLAlchemy Core). Alembic migrations under ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores instants as naive UTC on every backend and hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("province_code", String(2), nullable=True),
+    Column("commune_code", String(5), nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("full_name", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("unit_code", String(40), ForeignKey("units.code"), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id_number", String(12), nullable=False, unique=True),
+    Column("full_name", String(255), nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("sex", String(10), nullable=True),
+    Column("commune_code", String(5), nullable=False),
+    Column("address", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("procedure_code", String(60), nullable=False),
+    Column("procedure_version", String(10), nullable=False),
+    Column("state", String(60), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("commune_code", String(5), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("parties", JSON, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Index("ix_dossiers_place_state", "province_code", "commune_code", "state"),
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event", String(60), nullable=False),
+    Column("from_state", String(60), nullable=True),
+    Column("to_state", String(60), nullable=False),
+    Column("actor_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("actor_username", String(80), nullable=False),
+    Column("actor_role", String(40), nullable=False),
+    Column("actor_unit", String(40), nullable=False),
+    Column("regime", String(10), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("dossier_id", "seq", name="uq_history_dossier_seq"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("state", String(60), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("holder_roles", JSON, nullable=False),
+    Column("unit_code", String(40), nullable=True),
+    Column("title", String(500), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_seq", Integer, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("closed_seq", Integer, nullable=True),
+    Column("closed_by", Integer, ForeignKey("users.id"), nullable=True),
+    Index("ix_tasks_open", "status", "role", "unit_code"),
+    Index("ix_tasks_dossier", "dossier_id", "status"),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("rule_id", String(60), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("expiry_event", String(60), nullable=True),
+    Column("explanation", JSON, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_seq", Integer, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("closed_seq", Integer, nullable=True),
+    Index("ix_deadlines_sweep", "status", "due_at"),
+    Index("ix_deadlines_dossier", "dossier_id", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("history_seq", Integer, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_outbox_pending", "status", "id"),
+)

@@ -1,0 +1,151 @@
+"""What an officer sees of a dossier: state, what they may do now, tasks, deadlines and history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from states.actors import Actor
+from states.errors import NotFoundError
+from states.history import verify_chain
+from states.legal_time import VN_TZ
+from states.permissions import holders, require_jurisdiction
+from states.places import commune
+from states.procedures import CompiledProcedure, Rulebook
+from states.store.tables import deadlines, dossiers, history, persons, tasks
+
+
+def _dossier_row(conn: Connection, dossier_id: str) -> Any:
+    row = conn.execute(select(dossiers).where(dossiers.c.id == dossier_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+    return row
+
+
+def actions_for(rulebook: Rulebook, compiled: CompiledProcedure, state: str, actor: Actor, on: date) -> list[Any]:
+    """Events this officer may fire now (role and jurisdiction; guards depend on the payload sent)."""
+    definition = compiled.definition
+    result = []
+    for event in compiled.events_from(state):
+        roles = [role for t in compiled.candidates(state, event) for role in t.roles]
+        if actor.role not in holders(rulebook.regimes, roles, on):
+            continue
+        spec = definition.events[event]
+        result.append(
+            {
+                "event": event,
+                "title": spec.title_vi,
+                "payload": {
+                    name: {
+                        "type": field.type,
+                        "title": field.title_vi,
+                        "required": field.required,
+                        **({"choices": field.choices} if field.choices else {}),
+                    }
+                    for name, field in spec.payload.items()
+                },
+            }
+        )
+    return result
+
+
+def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
+    row = _dossier_row(conn, dossier_id)
+    require_jurisdiction(rulebook.regimes, actor, row)
+    today = now.astimezone(VN_TZ).date()
+    compiled = rulebook.pinned(row["procedure_code"], row["procedure_version"])
+    definition = compiled.definition
+    person = conn.execute(select(persons).where(persons.c.id == row["person_id"])).mappings().one()
+    place = commune(row["commune_code"])
+    task_rows = conn.execute(select(tasks).where(tasks.c.dossier_id == dossier_id).order_by(tasks.c.id)).mappings()
+    deadline_rows = conn.execute(
+        select(deadlines).where(deadlines.c.dossier_id == dossier_id).order_by(deadlines.c.id)
+    ).mappings()
+    history_rows = conn.execute(
+        select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)
+    ).mappings()
+    return {
+        "id": row["id"],
+        "procedure": row["procedure_code"],
+        "procedure_title": definition.title_vi,
+        "procedure_version": row["procedure_version"],
+        "state": row["state"],
+        "state_title": definition.states[row["state"]].title_vi,
+        "final": row["state"] in definition.final_states,
+        "version": row["version"],
+        "regime": rulebook.regimes.regime_at(today).key,
+        "subject": {
+            "full_name": person["full_name"],
+            "date_of_birth": person["date_of_birth"].isoformat(),
+            "id_number": person["id_number"],
+            "sex": person["sex"],
+        },
+        "commune_code": row["commune_code"],
+        "commune_name": place.name,
+        "province_code": row["province_code"],
+        "province_name": place.province_name,
+        "facts": row["facts"],
+        "parties": row["parties"],
+        "opened_at": row["opened_at"].isoformat(),
+        "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
+        "actions": actions_for(rulebook, compiled, row["state"], actor, today),
+        "tasks": [
+            {
+                "id": task["id"],
+                "state": task["state"],
+                "role": task["role"],
+                "holder_roles": task["holder_roles"],
+                "unit_code": task["unit_code"],
+                "title": task["title"],
+                "status": task["status"],
+                "opened_at": task["opened_at"].isoformat(),
+                "closed_at": task["closed_at"].isoformat() if task["closed_at"] else None,
+            }
+            for task in task_rows
+        ],
+        "deadlines": [
+            {
+                "id": deadline["id"],
+                "rule_id": deadline["rule_id"],
+                "kind": deadline["kind"],
+                "title": deadline["title"],
+                "status": deadline["status"],
+                "due_at": deadline["due_at"].isoformat(),
+                "due_at_local": deadline["due_at"].astimezone(VN_TZ).isoformat(),
+                "expiry_event": deadline["expiry_event"],
+                "explanation": deadline["explanation"],
+            }
+            for deadline in deadline_rows
+        ],
+        "history": [
+            {
+                "seq": entry["seq"],
+                "event": entry["event"],
+                "from_state": entry["from_state"],
+                "to_state": entry["to_state"],
+                "actor": entry["actor_username"],
+                "actor_role": entry["actor_role"],
+                "actor_unit": entry["actor_unit"],
+                "regime": entry["regime"],
+                "occurred_at": entry["occurred_at"].isoformat(),
+                "payload": entry["payload"],
+                "hash": entry["hash"],
+            }
+            for entry in history_rows
+        ],
+    }
+
+
+def verify_history(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
+    row = _dossier_row(conn, dossier_id)
+    require_jurisdiction(rulebook.regimes, actor, row)
+    rows = conn.execute(select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)).mappings()
+    result = verify_chain(rows)
+    stored_head = conn.scalar(
+        select(history.c.seq).where(history.c.dossier_id == dossier_id).order_by(history.c.seq.desc()).limit(1)
+    )
+    if result["valid"] and stored_head != row["version"]:
+        result = {"valid": False, "rows": result["rows"], "reason": "version_mismatch"}
+    return {"dossier_id": dossier_id, **result}

@@ -1,0 +1,28 @@
+"""Reading YAML data files into pydantic models, turning every failure into a DefinitionError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from states.errors import DefinitionError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise DefinitionError(f"Không đọc được tệp {path}: {exc}", path=str(path)) from exc
+
+
+def load_model(path: Path, model: type[ModelT]) -> ModelT:
+    try:
+        return model.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise DefinitionError(f"Tệp {path} không hợp lệ:\n{exc}", path=str(path)) from exc

@@ -1,0 +1,195 @@
+"""Shared fixtures: a migrated database on SQLite and (when configured) PostgreSQL, and a small world of
+units and officers around Phường Hoàn Kiếm (00070), Hà Nội."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, select, text
+
+from config import CONFIG_DIR
+from states import accounts
+from states.accounts import actor_by_username, create_unit, create_user
+from states.actors import Actor
+from states.clock import FixedClock
+from states.engine import DossierEngine, FireResult, SubjectInput
+from states.procedures import Rulebook, load_rulebook
+from states.store.database import make_engine, unit_of_work
+from states.store.migrate import upgrade
+from states.store.tables import outbox
+from states.views import dossier_view
+from tests.factories import SubjectFactory
+
+POSTGRES_URL = os.environ.get("HOSO_TEST_POSTGRES_URL")
+BACKENDS = ("sqlite", "postgresql")
+PASSWORD = "mat-khau-thu-nghiem"
+TABLES = ("outbox", "deadlines", "tasks", "history", "dossiers", "persons", "users", "units")
+
+UNITS: tuple[dict[str, Any], ...] = (
+    {"code": "HT", "name": "Hệ thống", "kind": "national"},
+    {"code": "CAX-00070", "name": "Công an phường Hoàn Kiếm", "kind": "commune_police", "commune_code": "00070"},
+    {"code": "UBX-00070", "name": "UBND phường Hoàn Kiếm", "kind": "commune_committee", "commune_code": "00070"},
+    {"code": "CAX-00004", "name": "Công an phường Ba Đình", "kind": "commune_police", "commune_code": "00004"},
+    {"code": "CAT-01", "name": "Công an thành phố Hà Nội", "kind": "provincial_police", "province_code": "01"},
+    {"code": "YT-01-01", "name": "Cơ sở y tế số 1", "kind": "health_facility", "province_code": "01"},
+    {"code": "YT-01-02", "name": "Cơ sở y tế số 2", "kind": "health_facility", "province_code": "01"},
+    {"code": "YT-79-01", "name": "Cơ sở y tế TP.HCM", "kind": "health_facility", "province_code": "79"},
+)
+OFFICERS = {
+    "police": ("commune_police", "CAX-00070"),
+    "chief": ("custody_officer", "CAX-00070"),
+    "chair": ("commune_chair", "UBX-00070"),
+    "other_police": ("commune_police", "CAX-00004"),
+    "pc04": ("police_unit", "CAT-01"),
+    "clerk": ("health_facility", "YT-01-01"),
+    "doctor": ("physician", "YT-01-01"),
+    "head": ("facility_head", "YT-01-01"),
+    "other_clerk": ("health_facility", "YT-01-02"),
+    "hcm_clerk": ("health_facility", "YT-79-01"),
+    "system": ("system", "HT"),
+    "admin": ("admin", "HT"),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at production cost would dominate the suite; the verification logic is the same."""
+    original = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = original
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook(CONFIG_DIR)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("HOSO_TEST_POSTGRES_URL is not set")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "hoso.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        url = request.getfixturevalue("postgres_migrated")
+        engine = make_engine(url, pool_size=20, max_overflow=10)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class World:
+    db: Engine
+    rulebook: Rulebook
+    clock: FixedClock
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> DossierEngine:
+        # A new engine every time: nothing about a dossier may survive in memory between steps.
+        return DossierEngine(self.rulebook, self.db, self.clock)
+
+    def at(self, moment: str) -> None:
+        self.clock.set(datetime.fromisoformat(moment))
+
+    def open(self, opener: str = "police", procedure: str = "addiction_determination", **subject: Any) -> Dossier:
+        made: SubjectInput = SubjectFactory(**subject)
+        dossier_id = self.engine.open_dossier(self.actors[opener], procedure, made)
+        return Dossier(self, dossier_id)
+
+
+@dataclass
+class Dossier:
+    world: World
+    id: str
+
+    def view(self, who: str = "police") -> dict[str, Any]:
+        with self.world.db.connect() as conn:
+            return dossier_view(conn, self.world.rulebook, self.id, self.world.actors[who], self.world.clock.now())
+
+    def fire(self, who: str, event: str, payload: dict[str, Any] | None = None) -> FireResult:
+        """Fire on the version stored in the database, then reload and check what was saved."""
+        before = self.view("admin")
+        result = self.world.engine.fire(self.world.actors[who], self.id, event, payload or {}, before["version"])
+        after = self.view("admin")
+        assert after["version"] == before["version"] + 1 == result.version
+        assert after["state"] == result.state
+        assert after["history"][-1]["event"] == event
+        return result
+
+    @property
+    def state(self) -> str:
+        return str(self.view("admin")["state"])
+
+    def open_tasks(self) -> list[tuple[str, str]]:
+        return [(t["role"], t["state"]) for t in self.view("admin")["tasks"] if t["status"] == "open"]
+
+    def deadlines(self, status: str | None = None) -> dict[str, dict[str, Any]]:
+        return {d["rule_id"]: d for d in self.view("admin")["deadlines"] if status is None or d["status"] == status}
+
+    def outbox(self) -> list[dict[str, Any]]:
+        with self.world.db.connect() as conn:
+            rows = conn.execute(
+                select(outbox.c.kind, outbox.c.name, outbox.c.payload, outbox.c.history_seq)
+                .where(outbox.c.dossier_id == self.id)
+                .order_by(outbox.c.id)
+            ).mappings()
+            return [dict(row) for row in rows]
+
+
+def build_world(db: Engine, rulebook: Rulebook, at: datetime) -> World:
+    world = World(db=db, rulebook=rulebook, clock=FixedClock(at))
+    with unit_of_work(db) as conn:
+        for unit in UNITS:
+            create_unit(conn, rulebook.regimes, **unit)
+        for username, (role, unit_code) in OFFICERS.items():
+            create_user(
+                conn,
+                rulebook.regimes,
+                username=username,
+                password=PASSWORD,
+                full_name=username,
+                role=role,
+                unit_code=unit_code,
+                now=at,
+            )
+    with db.connect() as conn:
+        world.actors = {username: actor_by_username(conn, username) for username in OFFICERS}
+    return world
+
+
+@pytest.fixture
+def world(db: Engine, rulebook: Rulebook) -> World:
+    return build_world(db, rulebook, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))

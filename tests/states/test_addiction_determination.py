@@ -1,0 +1,330 @@
+"""Every branch of addiction determination (shared/procedures/01-addiction-determination.md), step by step.
+
+Each step goes through a fresh engine and is read back from the database (``Dossier.fire``), so nothing
+survives in memory between steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from states.errors import (
+    GuardFailedError,
+    InvalidInputError,
+    PayloadError,
+    PermissionDeniedError,
+    TransitionNotAllowedError,
+)
+from states.legal_time import VN_TZ
+from states.sweep import sweep_due_deadlines
+from tests.conftest import Dossier, World
+
+TEST = {"tested_at": "2026-03-02T08:00:00+07:00", "test_ground": "caught_using", "sample_type": "urine"}
+POSITIVE = {**TEST, "substances": "Methamphetamine"}
+CUSTODY = {
+    "decision_number": "01/QĐ-TGNTTHC",
+    "custody_started_at": "2026-03-02T08:30:00+07:00",
+    "custody_place": "Trụ sở",
+}
+REQUEST = {"facility_unit": "YT-01-01", "request_number": "12/GĐN"}
+RECEIVED = {"received_at": "2026-03-02T14:00:00+07:00", "assessment_place": "facility", "substance_class": "stimulant"}
+
+
+def conclusion(criteria: int, sixth: bool = False) -> dict[str, Any]:
+    return {"concluded_on": "2026-03-03", "criteria_met": criteria, "criterion_6_met": sixth, "physician_name": "BS An"}
+
+
+def to_determination(dossier: Dossier, case: str = "a") -> None:
+    dossier.fire("police", "test_positive", POSITIVE)
+    dossier.fire("police", "status_checked", {"art27_case": case, "penal_256a_window": "none"})
+    assert dossier.state == "determination_required"
+
+
+def to_observation(dossier: Dossier, case: str = "a") -> None:
+    to_determination(dossier, case)
+    dossier.fire("police", "request_sent", REQUEST)
+    assert dossier.view()["parties"] == {"health_facility": "YT-01-01"}
+    dossier.fire("clerk", "received", RECEIVED)
+    assert dossier.state == "under_observation"
+
+
+def outbox_names(dossier: Dossier, kind: str) -> list[str]:
+    return [row["name"] for row in dossier.outbox() if row["kind"] == kind]
+
+
+def test_negative_test_closes_the_dossier(world: World) -> None:
+    dossier = world.open()
+    assert dossier.open_tasks() == [("commune_police", "opened")]
+    dossier.fire("police", "test_negative", TEST)
+    assert dossier.state == "closed_negative"
+    assert dossier.open_tasks() == []
+    assert dossier.view()["closed_at"] is not None
+    assert outbox_names(dossier, "document") == ["nd105.m03"]
+
+
+def test_user_outside_article_27_goes_to_user_management(world: World) -> None:
+    dossier = world.open()
+    dossier.fire("police", "test_positive", POSITIVE)
+    target = dossier.deadlines("open")["status_check_target"]
+    assert target["kind"] == "service_target"
+    assert target["due_at_local"].startswith("2026-03-02T23:59:59")
+    dossier.fire("police", "status_checked", {"art27_case": "none", "penal_256a_window": "none"})
+    assert dossier.state == "handed_to_management"
+    assert dossier.deadlines()["status_check_target"]["status"] == "met"
+    assert outbox_names(dossier, "start_procedure") == ["drug_user_management"]
+    notice = next(row for row in dossier.outbox() if row["kind"] == "notice")
+    assert notice["payload"]["to_roles"] == ["commune_chair"]
+
+
+def test_penal_code_256a_sends_the_case_to_investigators(world: World) -> None:
+    dossier = world.open()
+    dossier.fire("police", "test_positive", POSITIVE)
+    with pytest.raises(GuardFailedError, match="256a"):
+        dossier.fire("police", "status_checked", {"art27_case": "d", "penal_256a_window": "post_rehab_management"})
+    dossier.fire(
+        "police", "criminal_route", {"penal_256a_window": "post_rehab_management", "investigation_body": "CQĐT"}
+    )
+    assert dossier.state == "criminal_referral"
+    assert outbox_names(dossier, "document") == ["nd105.m03", "hoso.chuyen_co_quan_dieu_tra"]
+
+
+def test_penal_code_256a_check_is_required_from_july_2025_only(world: World) -> None:
+    world.at("2025-06-30T09:00:00+07:00")
+    before = world.open()
+    before.fire("police", "test_positive", POSITIVE)
+    with pytest.raises(GuardFailedError, match="01/07/2025"):
+        before.fire(
+            "police", "criminal_route", {"penal_256a_window": "in_rehab_or_substitution", "investigation_body": "X"}
+        )
+    before.fire("police", "status_checked", {"art27_case": "b"})
+    assert before.state == "determination_required"
+
+    world.at("2025-07-01T09:00:00+07:00")
+    after = world.open()
+    after.fire("police", "test_positive", POSITIVE)
+    with pytest.raises(GuardFailedError, match="256a"):
+        after.fire("police", "status_checked", {"art27_case": "b"})
+    assert after.state == "user_confirmed"
+
+
+def test_addicted_person_gets_the_registration_window(world: World) -> None:
+    dossier = world.open()
+    to_observation(dossier)
+    assert sorted(dossier.open_tasks()) == [("facility_head", "under_observation"), ("physician", "under_observation")]
+    # Facilities other than the one the request designated have no say on this dossier.
+    with pytest.raises(PermissionDeniedError):
+        dossier.fire("other_clerk", "refused_or_obstructed", {"description": "x"})
+    with pytest.raises(PermissionDeniedError):
+        dossier.fire("doctor", "concluded_addicted", conclusion(4))
+    dossier.fire("head", "concluded_addicted", conclusion(4))
+    assert dossier.state == "addicted"
+    assert dossier.view()["facts"]["art27_case"] == "a"
+    world.at("2026-04-24T10:00:00+07:00")  # Friday before Giỗ Tổ (observed 27/04), 30/04 and 01/05
+    dossier.fire("police", "result_served", {"served_at": "2026-04-24T10:00:00+07:00"})
+    assert dossier.state == "closed_addicted"
+    start = next(row for row in dossier.outbox() if row["kind"] == "start_procedure")
+    assert start["name"] == "voluntary_rehab"
+    window = start["payload"]["window"]
+    # 5 working days after Fri 24/04/2026: Tue 28, Wed 29, Mon 04/05, Tue 05, Wed 06.
+    assert datetime.fromisoformat(window["due_at"]).astimezone(VN_TZ).date() == date(2026, 5, 6)
+    assert window["explanation"]["parameter"] == "registration_window_working_days"
+    assert "2026-04-27" in window["explanation"]["computation"]["skipped_days_off"]
+    assert dossier.deadlines()["result_service_target"]["status"] == "met_late"
+    assert outbox_names(dossier, "document") == [
+        "nd105.m03",
+        "nd109.m02",
+        "tt18.pl03",
+        "nd109.m04",
+        "hoso.thong_bao_ket_qua",
+    ]
+
+
+def test_custody_path_with_extension_and_sweep(world: World) -> None:
+    dossier = world.open()
+    to_determination(dossier, "b")
+    with pytest.raises(PermissionDeniedError):
+        dossier.fire("police", "custody_ordered", CUSTODY)
+    dossier.fire("chief", "custody_ordered", CUSTODY)
+    base = dossier.deadlines("open")["custody_base"]
+    assert base["due_at_local"] == "2026-03-02T20:30:00+07:00"
+    assert base["explanation"]["start_source"] == "fact:custody_started_at"
+    dossier.fire("police", "request_sent", REQUEST)
+    assert dossier.state == "requested_in_custody"
+    dossier.fire("chief", "custody_extended", {"decision_number": "02/QĐ"})
+    deadlines = dossier.deadlines()
+    assert deadlines["custody_base"]["status"] == "superseded"
+    assert deadlines["custody_for_determination"]["due_at_local"] == "2026-03-07T08:30:00+07:00"
+    dossier.fire("clerk", "received", RECEIVED)
+    world.at("2026-03-07T08:29:00+07:00")
+    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    world.at("2026-03-07T08:31:00+07:00")
+    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    assert [(o.event, o.fired) for o in outcomes] == [("custody_limit_reached", True)]
+    assert dossier.state == "observation_at_liberty"
+    assert dossier.deadlines()["custody_for_determination"]["status"] == "expired"
+    assert dossier.view()["history"][-1]["actor"] == "system"
+    dossier.fire("head", "concluded_not_addicted", conclusion(2, sixth=True))
+    dossier.fire("police", "result_served", {"served_at": "2026-03-07T10:00:00+07:00"})
+    assert dossier.state == "closed_not_addicted"
+    assert outbox_names(dossier, "start_procedure") == ["drug_user_management"]
+
+
+@pytest.mark.parametrize(
+    ("requested", "expected"), [(False, "determination_required"), (True, "requested")], ids=["held", "requested"]
+)
+def test_custody_ending_before_observation(world: World, requested: bool, expected: str) -> None:
+    dossier = world.open()
+    to_determination(dossier, "b")
+    dossier.fire("chief", "custody_ordered", CUSTODY)
+    if requested:
+        dossier.fire("police", "request_sent", REQUEST)
+    world.at("2026-03-02T21:00:00+07:00")
+    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    assert [o.fired for o in outcomes] == [True]
+    assert dossier.state == expected
+    assert dossier.deadlines()["custody_base"]["status"] == "expired"
+
+
+@pytest.mark.parametrize(("held", "expected"), [(False, "determination_required"), (True, "in_custody")])
+def test_facility_returns_the_request(world: World, held: bool, expected: str) -> None:
+    dossier = world.open()
+    to_determination(dossier, "b")
+    if held:
+        dossier.fire("chief", "custody_ordered", CUSTODY)
+    dossier.fire("police", "request_sent", REQUEST)
+    dossier.fire("clerk", "request_returned", {"reason": "papers_incomplete"})
+    assert dossier.state == expected
+    assert ("commune_police", expected) in dossier.open_tasks()
+
+
+def test_obstruction_and_resent_request(world: World) -> None:
+    dossier = world.open()
+    to_observation(dossier)
+    dossier.fire("doctor", "refused_or_obstructed", {"description": "Không hợp tác lấy mẫu"})
+    assert dossier.state == "obstructed"
+    assert outbox_names(dossier, "document")[-1] == "hoso.bien_ban_can_tro"
+    dossier.fire("police", "request_resent", {"request_number": "13/GĐN"})
+    assert dossier.state == "requested"
+
+
+def test_absconding_and_finding(world: World) -> None:
+    dossier = world.open()
+    to_determination(dossier, "b")
+    dossier.fire("chief", "custody_ordered", CUSTODY)
+    dossier.fire("police", "escaped", {"escaped_at": "2026-03-02T10:00:00+07:00"})
+    assert dossier.state == "absconded"
+    assert dossier.deadlines()["custody_base"]["status"] == "met"
+    assert dossier.open_tasks() == [("commune_police", "absconded")]
+    dossier.fire("police", "found", {"found_at": "2026-03-05T10:00:00+07:00"})
+    assert dossier.state == "determination_required"
+
+
+def test_relapse_in_post_rehab_adult_goes_to_compulsory_rehab(world: World) -> None:
+    dossier = world.open(date_of_birth=date(1995, 1, 1))
+    to_observation(dossier, "d")
+    dossier.fire("head", "concluded_addicted", conclusion(3))
+    dossier.fire("police", "result_served", {"served_at": "2026-03-03T10:00:00+07:00"})
+    assert dossier.state == "closed_relapse"
+    assert outbox_names(dossier, "start_procedure") == ["compulsory_rehab_adult"]
+
+
+def test_relapse_in_post_rehab_minor(world: World) -> None:
+    dossier = world.open(date_of_birth=date(2010, 6, 1))
+    to_observation(dossier, "d")
+    dossier.fire("head", "concluded_addicted", conclusion(5))
+    dossier.fire("police", "result_served", {"served_at": "2026-03-03T10:00:00+07:00"})
+    assert dossier.state == "closed_relapse_minor"
+    assert outbox_names(dossier, "start_procedure") == ["compulsory_rehab_minor"]
+
+
+def test_conclusion_must_match_the_criteria(world: World) -> None:
+    dossier = world.open()
+    to_observation(dossier)
+    with pytest.raises(GuardFailedError, match="tiếp tục theo dõi"):
+        dossier.fire("head", "concluded_addicted", conclusion(2))
+    with pytest.raises(GuardFailedError, match="có nghiện"):
+        dossier.fire("head", "concluded_not_addicted", conclusion(3))
+    with pytest.raises(GuardFailedError, match="không hợp lệ"):
+        dossier.fire("head", "concluded_addicted", conclusion(7))
+    dossier.fire("doctor", "observation_continued", {"criteria_met": 2, "criterion_6_met": False})
+    assert dossier.state == "under_observation"
+    assert outbox_names(dossier, "document")[-1] == "tt18.pl04_06"
+    dossier.fire("head", "concluded_not_addicted", conclusion(1))
+    assert dossier.state == "not_addicted"
+
+
+def test_death_closes_any_open_dossier_and_complaints_keep_the_state(world: World) -> None:
+    dossier = world.open()
+    to_observation(dossier)
+    dossier.fire("police", "complaint_filed", {"complainant": "subject", "against": "custody_decision", "summary": "x"})
+    assert dossier.state == "under_observation"
+    assert dossier.view()["facts"]["against"] == "custody_decision"
+    assert len(dossier.open_tasks()) == 2
+    dossier.fire("clerk", "died", {"died_on": "2026-03-03", "evidence": "Giấy báo tử"})
+    assert dossier.state == "closed_deceased"
+    assert dossier.open_tasks() == []
+    with pytest.raises(TransitionNotAllowedError):
+        dossier.fire("police", "complaint_filed", {"complainant": "guardian", "against": "result", "summary": "y"})
+
+
+def test_residence_change_moves_jurisdiction(world: World) -> None:
+    dossier = world.open()
+    dossier.fire("police", "test_positive", POSITIVE)
+    with pytest.raises(PermissionDeniedError):
+        dossier.view("other_police")
+    dossier.fire("police", "residence_changed", {"new_commune_code": "00004"})
+    view = dossier.view("other_police")
+    assert (view["commune_code"], view["commune_name"]) == ("00004", "Phường Ba Đình")
+    with pytest.raises(PermissionDeniedError):
+        dossier.view("police")
+    with pytest.raises(InvalidInputError, match="99999"):
+        dossier.fire("other_police", "residence_changed", {"new_commune_code": "99999"})
+    with pytest.raises(PayloadError):
+        dossier.fire("other_police", "residence_changed", {"new_commune": "00070"})
+    dossier.fire("other_police", "status_checked", {"art27_case": "none", "penal_256a_window": "none"})
+    assert dossier.state == "handed_to_management"
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ([("clerk", "concluded_addicted", conclusion(3))], "addicted_v"),
+        ([("head", "concluded_not_addicted", conclusion(0))], "not_addicted_v"),
+        ([("clerk", "withdrawn", {"reason": "Tự nguyện rút đơn"})], "withdrawn_v"),
+    ],
+    ids=["addicted", "not_addicted", "withdrawn"],
+)
+def test_voluntary_path(world: World, steps: list[tuple[str, str, dict[str, Any]]], expected: str) -> None:
+    dossier = world.open(opener="clerk")
+    dossier.fire("clerk", "application_filed", {"applied_on": "2026-03-02", "filed_by": "subject"})
+    assert dossier.state == "voluntary_applied"
+    with pytest.raises(PermissionDeniedError):
+        dossier.fire("hcm_clerk", "received", RECEIVED)
+    dossier.fire("clerk", "received", RECEIVED)
+    for who, event, payload in steps:
+        dossier.fire(who, event, payload)
+    assert dossier.state == expected
+    if expected == "addicted_v":
+        assert outbox_names(dossier, "start_procedure") == ["voluntary_rehab"]
+
+
+def test_withdrawal_before_reception(world: World) -> None:
+    dossier = world.open(opener="clerk")
+    dossier.fire("clerk", "application_filed", {"applied_on": "2026-03-02", "filed_by": "guardian"})
+    dossier.fire("clerk", "withdrawn", {})
+    assert dossier.state == "withdrawn_v"
+
+
+def test_dossier_is_pinned_to_the_version_in_force_when_opened(world: World) -> None:
+    world.at("2026-06-30T09:00:00+07:00")
+    old = world.open()
+    world.at("2026-07-01T09:00:00+07:00")
+    new = world.open()
+    assert old.view()["procedure_version"] == "2022-01-01"
+    assert new.view()["procedure_version"] == "2026-07-01"
+    old.fire("police", "test_positive", POSITIVE)
+    assert old.view()["procedure_version"] == "2022-01-01"
+    assert [entry["regime"] for entry in old.view()["history"]] == ["VN2025B", "VN2026"]

@@ -1,0 +1,58 @@
+"""Concurrent firings on one dossier: exactly one wins per version, the others get a conflict."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from states.actors import Actor
+from states.engine import DossierEngine
+from states.errors import ConflictError
+from tests.conftest import World
+
+THREADS = 12
+ROUNDS = 4
+POSITIVE = {
+    "tested_at": "2026-03-02T08:00:00+07:00",
+    "test_ground": "caught_using",
+    "sample_type": "urine",
+    "substances": "Heroin",
+}
+
+
+def race(engine: DossierEngine, actor: Actor, dossier_id: str, version: int, label: str) -> Counter[str]:
+    """THREADS threads fire at once on the same expected version."""
+    barrier = threading.Barrier(THREADS)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def attempt(index: int) -> None:
+        payload = {"complainant": "subject", "against": "result", "summary": f"{label} luồng {index}"}
+        barrier.wait()
+        try:
+            engine.fire(actor, dossier_id, "complaint_filed", payload, version)
+            result = "won"
+        except ConflictError:
+            result = "conflict"
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_conflicting_fires_never_lose_an_update(world: World) -> None:
+    dossier = world.open()
+    dossier.fire("police", "test_positive", POSITIVE)
+    for round_number in range(ROUNDS):
+        version = dossier.view("admin")["version"]
+        outcomes = race(world.engine, world.actors["police"], dossier.id, version, f"vòng {round_number}")
+        assert outcomes == Counter({"won": 1, "conflict": THREADS - 1})
+    view = dossier.view("admin")
+    assert view["version"] == 2 + ROUNDS
+    assert [entry["seq"] for entry in view["history"]] == list(range(1, 3 + ROUNDS))
+    assert len({entry["payload"]["summary"] for entry in view["history"][2:]}) == ROUNDS

@@ -1,0 +1,166 @@
+"""Procedure files load, are graph-checked, and every defect kind the checker knows is caught."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from api.cli import SCHEMA_PATH, procedure_json_schema
+from config import CONFIG_DIR
+from states.definitions import ProcedureDefinition, check_graph
+from states.errors import DefinitionError
+from states.guards import GUARDS
+from states.procedures import Rulebook, load_rulebook
+
+SOURCE = CONFIG_DIR / "procedures" / "addiction_determination" / "2022-01-01.yaml"
+
+
+@pytest.fixture
+def raw() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
+    return data
+
+
+def problems_of(data: dict[str, Any], rulebook: Rulebook) -> list[str]:
+    definition = ProcedureDefinition.model_validate(data)
+    regimes = rulebook.regimes
+    return check_graph(
+        definition,
+        known_roles=set(regimes.roles) | {a for r in regimes.roles.values() for a in r.aliases},
+        known_guards=set(GUARDS),
+        known_forms=set(rulebook.forms.forms),
+        known_regimes={r.key for r in regimes.regimes},
+    )
+
+
+def test_every_procedure_file_is_valid(rulebook: Rulebook) -> None:
+    files = sorted((CONFIG_DIR / "procedures").glob("*/*.yaml"))
+    assert len(files) == sum(len(versions) for versions in rulebook.procedures.values())
+    for compiled in rulebook.all_versions():
+        assert problems_of(compiled.definition.model_dump(mode="json"), rulebook) == []
+
+
+def test_version_in_force_by_date(rulebook: Rulebook) -> None:
+    assert rulebook.in_force("addiction_determination", date(2025, 6, 30)).version == "2022-01-01"
+    assert rulebook.in_force("addiction_determination", date(2026, 7, 1)).version == "2026-07-01"
+    with pytest.raises(Exception, match="chưa có phiên bản"):
+        rulebook.in_force("addiction_determination", date(2021, 12, 31))
+
+
+def test_the_sound_definition_has_no_problems(raw: dict[str, Any], rulebook: Rulebook) -> None:
+    assert problems_of(raw, rulebook) == []
+
+
+def _mutations() -> list[tuple[str, Any, str]]:
+    def second_initial(d: dict[str, Any]) -> None:
+        d["states"]["user_confirmed"]["initial"] = True
+
+    def unreachable(d: dict[str, Any]) -> None:
+        d["states"]["orphan"] = {"title_vi": "x", "tasks": [{"role": "commune_police", "title_vi": "x"}]}
+
+    def dead_end(d: dict[str, Any]) -> None:
+        d["transitions"] = [t for t in d["transitions"] if t["event"] != "found" and t["event"] != "died"]
+
+    def no_final(d: dict[str, Any]) -> None:
+        for state in d["states"].values():
+            state.pop("final", None)
+
+    def roleless(d: dict[str, Any]) -> None:
+        d["transitions"][0]["roles"] = []
+
+    def unknown_role(d: dict[str, Any]) -> None:
+        d["transitions"][0]["roles"] = ["district_judge_of_nowhere"]
+
+    def unknown_guard(d: dict[str, Any]) -> None:
+        d["transitions"][0]["guards"] = ["moon_is_full"]
+
+    def unknown_form(d: dict[str, Any]) -> None:
+        d["transitions"][0]["documents"] = ["nd999.m99"]
+
+    def expiry_without_consumer(d: dict[str, Any]) -> None:
+        d["deadlines"][0]["expiry_event"] = "test_negative"
+
+    def expiry_not_for_system(d: dict[str, Any]) -> None:
+        for t in d["transitions"]:
+            if t["event"] == "custody_limit_reached":
+                t["roles"] = ["commune_police"]
+
+    def deadline_never_started(d: dict[str, Any]) -> None:
+        d["deadlines"][0]["start_on"] = ["test_negative"]
+
+    def missing_parameter(d: dict[str, Any]) -> None:
+        del d["parameters"]["custody_base_hours"]
+
+    def undeclared_event(d: dict[str, Any]) -> None:
+        del d["events"]["found"]
+
+    def unused_event(d: dict[str, Any]) -> None:
+        d["events"]["never_used"] = {"title_vi": "x"}
+
+    def bad_designation(d: dict[str, Any]) -> None:
+        d["transitions"][0]["designates"] = "no_such_field"
+
+    return [
+        ("second initial", second_initial, "exactly one initial state"),
+        ("unreachable", unreachable, "orphan is unreachable"),
+        ("dead end", dead_end, "absconded is a dead end"),
+        ("no final", no_final, "has no final state"),
+        ("roleless", roleless, "no role may fire it"),
+        ("unknown role", unknown_role, "role district_judge_of_nowhere unknown"),
+        ("unknown guard", unknown_guard, "guard moon_is_full not registered"),
+        ("unknown form", unknown_form, "form nd999.m99 not in the catalogue"),
+        ("expiry without consumer", expiry_without_consumer, "cannot be fired from"),
+        ("expiry not for system", expiry_not_for_system, "must be allowed to the system role"),
+        ("deadline never started", deadline_never_started, "never enters an active state"),
+        ("missing parameter", missing_parameter, "parameter custody_base_hours"),
+        ("undeclared event", undeclared_event, "event not declared"),
+        ("unused event", unused_event, "never_used is declared but no transition uses it"),
+        ("bad designation", bad_designation, "no_such_field"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), _mutations(), ids=[m[0] for m in _mutations()])
+def test_graph_check_catches(raw: dict[str, Any], rulebook: Rulebook, name: str, mutate: Any, expected: str) -> None:
+    broken = copy.deepcopy(raw)
+    mutate(broken)
+    problems = problems_of(broken, rulebook)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_unknown_fields_are_refused(raw: dict[str, Any]) -> None:
+    raw["transitions"][0]["colour"] = "red"
+    with pytest.raises(ValueError, match="colour"):
+        ProcedureDefinition.model_validate(raw)
+
+
+def test_loader_reports_a_broken_file_and_a_misnamed_file(raw: dict[str, Any], tmp_path: Path) -> None:
+    target = tmp_path / "addiction_determination"
+    target.mkdir()
+    broken = copy.deepcopy(raw)
+    broken["transitions"][0]["guards"] = ["moon_is_full"]
+    (target / "2022-01-01.yaml").write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="moon_is_full"):
+        load_rulebook(CONFIG_DIR, procedures_dir=tmp_path)
+    shutil.copy(SOURCE, target / "2022-01-01.yaml")
+    (target / "2022-01-01.yaml").rename(target / "2023-01-01.yaml")
+    with pytest.raises(DefinitionError, match=r"2022-01-01\.yaml"):
+        load_rulebook(CONFIG_DIR, procedures_dir=tmp_path)
+
+
+def test_committed_json_schema_is_current() -> None:
+    committed = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert committed == json.loads(procedure_json_schema()), "run `hoso procedures schema` and commit the result"
+
+
+def test_every_unverified_value_is_marked(rulebook: Rulebook) -> None:
+    for compiled in rulebook.all_versions():
+        for name, parameter in compiled.definition.parameters.items():
+            if parameter.value is None:
+                assert parameter.basis.evidence == "unverified", name

@@ -1,0 +1,1 @@
+"""Prefect flows that drain the outbox and sweep deadlines (they call into ``states``)."""
