@@ -11,12 +11,12 @@ rows for documents, notices and follow-up procedures.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, insert, select
 
 from states.actors import Actor
 from states.clock import Clock
@@ -36,9 +36,10 @@ from states.legal_time import VN_TZ
 from states.payloads import facts_from, validate_payload
 from states.permissions import holders, require_jurisdiction, require_role
 from states.places import commune
-from states.procedures import CompiledProcedure, Rulebook
+from states.procedures import Rulebook
+from states.store import statements
 from states.store.database import unit_of_work
-from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks, units
+from states.store.tables import dossiers, persons, units
 
 OPENING_EVENT = "dossier_opened"
 
@@ -59,6 +60,26 @@ class FireResult:
     version: int
     state: str
     event: str
+
+
+_OpenDeadline = tuple[int, str, datetime]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One firing being written: everything the effects need, read once."""
+
+    conn: Connection
+    definition: ProcedureDefinition
+    row: RowMapping
+    transition: TransitionDefinition
+    dest: str
+    actor: Actor
+    stored: dict[str, Any]
+    seq: int
+    now: datetime
+    today: date
+    regime: str
 
 
 class DossierEngine:
@@ -124,117 +145,113 @@ class DossierEngine:
     ) -> FireResult:
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
+        regimes = self.rulebook.regimes
         with unit_of_work(self.db) as conn:
-            row = _load_dossier(conn, dossier_id)
+            row = conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().first()
+            if row is None:
+                raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
             if row["version"] != expected_version:
                 raise StaleVersionError(
                     f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
                     f"{expected_version}); hãy tải lại hồ sơ",
                     current_version=row["version"],
                 )
-            require_jurisdiction(self.rulebook.regimes, actor, row)
+            require_jurisdiction(regimes, actor, row)
             compiled = self.rulebook.pinned(row["procedure_code"], row["procedure_version"])
             definition = compiled.definition
             candidates = compiled.candidates(row["state"], event)
             step_title = definition.events[event].title_vi
-            require_role(
-                self.rulebook.regimes,
-                actor,
-                [r for t in candidates for r in t.roles],
-                today,
-                f"thực hiện '{step_title}'",
-            )
+            declared = [role for transition in candidates for role in transition.roles]
+            require_role(regimes, actor, declared, today, f"thực hiện '{step_title}'")
             typed, stored = validate_payload(event, definition.events[event], payload)
-            open_rules = frozenset(
-                conn.scalars(
-                    select(deadlines.c.rule_id).where(
-                        deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open"
-                    )
-                )
-            )
+            open_deadlines: list[_OpenDeadline] = [
+                (deadline.id, deadline.rule_id, deadline.due_at)
+                for deadline in conn.execute(statements.open_deadlines, {"dossier_id": dossier_id})
+            ]
             ctx = GuardContext(
                 definition=definition,
                 payload=typed,
                 facts=row["facts"],
                 subject_birth_date=row["date_of_birth"],
                 act_date=today,
-                open_deadlines=open_rules,
+                open_deadlines=frozenset(rule_id for _, rule_id, _ in open_deadlines),
             )
             dest, transition = compiled.fire(row["state"], event, ctx)
-            if actor.role not in holders(self.rulebook.regimes, transition.roles, today):
+            if actor.role not in holders(regimes, transition.roles, today):
                 raise PermissionDeniedError(f"Vai trò của bạn không được thực hiện '{step_title}' trong trường hợp này")
-            seq = expected_version + 1
-            self._apply(conn, compiled, row, transition, dest, actor, stored, seq, now, today)
-        return FireResult(dossier_id=dossier_id, version=seq, state=dest, event=event)
+            step = _Step(
+                conn=conn,
+                definition=definition,
+                row=row,
+                transition=transition,
+                dest=dest,
+                actor=actor,
+                stored=stored,
+                seq=expected_version + 1,
+                now=now,
+                today=today,
+                regime=regimes.regime_at(today).key,
+            )
+            self._apply(step, open_deadlines)
+        return FireResult(dossier_id=dossier_id, version=step.seq, state=dest, event=event)
 
-    def _apply(
-        self,
-        conn: Connection,
-        compiled: CompiledProcedure,
-        row: RowMapping,
-        transition: TransitionDefinition,
-        dest: str,
-        actor: Actor,
-        stored: dict[str, Any],
-        seq: int,
-        now: datetime,
-        today: date,
-    ) -> None:
-        definition = compiled.definition
-        dossier_id = row["id"]
-        facts = {**row["facts"], **facts_from(definition.events[transition.event], stored)}
+    def _apply(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
+        row, transition = step.row, step.transition
+        facts = {**row["facts"], **facts_from(step.definition.events[transition.event], step.stored)}
         parties = dict(row["parties"])
         place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
         if transition.designates is not None:
-            unit_code = stored[transition.designates]
-            parties[_unit_kind(conn, unit_code)] = unit_code
+            unit_code = step.stored[transition.designates]
+            parties[_unit_kind(step.conn, unit_code)] = unit_code
         if transition.relocates is not None:
-            new_place = commune(stored[transition.relocates])
+            new_place = commune(step.stored[transition.relocates])
             place = {"commune_code": new_place.code, "province_code": new_place.province_code}
-        is_final = dest in definition.final_states
-        result = conn.execute(
-            update(dossiers)
-            .where(dossiers.c.id == dossier_id, dossiers.c.version == seq - 1)
-            .values(
-                state=dest,
-                version=seq,
-                facts=facts,
-                parties=parties,
-                updated_at=now,
-                closed_at=now if is_final else None,
+        is_final = step.dest in step.definition.final_states
+        result = step.conn.execute(
+            statements.advance_dossier,
+            {
+                "b_id": row["id"],
+                "b_expected": step.seq - 1,
+                "state": step.dest,
+                "version": step.seq,
+                "facts": facts,
+                "parties": parties,
+                "updated_at": step.now,
+                "closed_at": step.now if is_final else None,
                 **place,
-            )
+            },
         )
         if result.rowcount != 1:
             raise StaleVersionError("Hồ sơ vừa được người khác cập nhật; hãy tải lại hồ sơ")
-        prev_hash = conn.scalar(
-            select(history.c.hash).where(history.c.dossier_id == dossier_id, history.c.seq == seq - 1)
-        )
-        regime = self.rulebook.regimes.regime_at(today).key
         self._append_history(
-            conn,
-            dossier_id=dossier_id,
-            seq=seq,
-            prev_hash=prev_hash or GENESIS_HASH,
+            step.conn,
+            dossier_id=row["id"],
+            seq=step.seq,
+            prev_hash=row["head_hash"] or GENESIS_HASH,
             event=transition.event,
             from_state=row["state"],
-            to_state=dest,
-            actor=actor,
-            regime=regime,
-            occurred_at=now,
-            payload=stored,
+            to_state=step.dest,
+            actor=step.actor,
+            regime=step.regime,
+            occurred_at=step.now,
+            payload=step.stored,
         )
-        state_changed = dest != row["state"]
-        if state_changed or transition.relocates is not None:
-            conn.execute(
-                update(tasks)
-                .where(tasks.c.dossier_id == dossier_id, tasks.c.status == "open")
-                .values(status="closed", closed_at=now, closed_seq=seq, closed_by=actor.user_id)
+        if step.dest != row["state"] or transition.relocates is not None:
+            step.conn.execute(
+                statements.close_open_tasks,
+                {
+                    "b_dossier": row["id"],
+                    "closed_at": step.now,
+                    "closed_seq": step.seq,
+                    "closed_by": step.actor.user_id,
+                },
             )
             if not is_final:
-                self._open_tasks(conn, definition, dossier_id, dest, parties, seq, now, today)
-        self._move_deadlines(conn, definition, dossier_id, transition.event, dest, facts, seq, now, actor)
-        self._write_outbox(conn, definition, transition, dossier_id, row["person_id"], seq, regime, now, today)
+                self._open_tasks(
+                    step.conn, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
+                )
+        self._move_deadlines(step, facts, open_deadlines)
+        self._write_outbox(step)
 
     # -- effects ---------------------------------------------------------------------------------------
 
@@ -248,7 +265,7 @@ class DossierEngine:
             "actor_role": actor.role,
             "actor_unit": actor.unit_code,
         }
-        conn.execute(insert(history).values(**row, prev_hash=prev_hash, hash=row_hash(row, prev_hash)))
+        conn.execute(statements.insert_history, {**row, "prev_hash": prev_hash, "hash": row_hash(row, prev_hash)})
 
     def _open_tasks(
         self,
@@ -279,49 +296,35 @@ class DossierEngine:
                 }
             )
         if rows:
-            conn.execute(insert(tasks), rows)
+            conn.execute(statements.insert_tasks, rows)
 
-    def _move_deadlines(
-        self,
-        conn: Connection,
-        definition: ProcedureDefinition,
-        dossier_id: str,
-        event: str,
-        dest: str,
-        facts: dict[str, Any],
-        seq: int,
-        now: datetime,
-        actor: Actor,
-    ) -> None:
-        starting = [rule for rule in definition.deadlines if event in rule.start_on and dest in rule.active_in]
+    def _move_deadlines(self, step: _Step, facts: dict[str, Any], open_deadlines: Sequence[_OpenDeadline]) -> None:
+        definition, event = step.definition, step.transition.event
+        starting = [rule for rule in definition.deadlines if event in rule.start_on and step.dest in rule.active_in]
         superseded = {rule_id for rule in starting for rule_id in rule.replaces} | {rule.id for rule in starting}
         rules = {rule.id: rule for rule in definition.deadlines}
-        open_rows = conn.execute(
-            select(deadlines.c.id, deadlines.c.rule_id, deadlines.c.due_at).where(
-                deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open"
-            )
-        ).all()
-        for deadline_id, rule_id, due_at in open_rows:
+        closing = []
+        for deadline_id, rule_id, due_at in open_deadlines:
             rule = rules[rule_id]
             if rule_id in superseded:
                 status = "superseded"
-            elif dest in rule.active_in:
+            elif step.dest in rule.active_in:
                 continue
-            elif actor.role == "system" and event == rule.expiry_event and due_at <= now:
+            elif step.actor.role == "system" and event == rule.expiry_event and due_at <= step.now:
                 status = "expired"
             else:
-                status = "met" if now <= due_at else "met_late"
-            conn.execute(
-                update(deadlines)
-                .where(deadlines.c.id == deadline_id)
-                .values(status=status, closed_at=now, closed_seq=seq)
-            )
-        rows = []
+                status = "met" if step.now <= due_at else "met_late"
+            closing.append({"b_id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})
+        if closing:
+            step.conn.execute(statements.close_deadline, closing)
+        opening = []
         for rule in starting:
-            planned = plan(rule, definition, event=event, occurred_at=now, facts=facts, calendar=self.rulebook.calendar)
-            rows.append(
+            planned = plan(
+                rule, definition, event=event, occurred_at=step.now, facts=facts, calendar=self.rulebook.calendar
+            )
+            opening.append(
                 {
-                    "dossier_id": dossier_id,
+                    "dossier_id": step.row["id"],
                     "rule_id": rule.id,
                     "kind": rule.kind,
                     "title": rule.title_vi,
@@ -329,25 +332,16 @@ class DossierEngine:
                     "due_at": planned.due_at,
                     "expiry_event": rule.expiry_event,
                     "explanation": planned.explanation,
-                    "opened_at": now,
-                    "opened_seq": seq,
+                    "opened_at": step.now,
+                    "opened_seq": step.seq,
                 }
             )
-        if rows:
-            conn.execute(insert(deadlines), rows)
+        if opening:
+            step.conn.execute(statements.insert_deadlines, opening)
 
-    def _write_outbox(
-        self,
-        conn: Connection,
-        definition: ProcedureDefinition,
-        transition: TransitionDefinition,
-        dossier_id: str,
-        person_id: int,
-        seq: int,
-        regime: str,
-        now: datetime,
-        today: date,
-    ) -> None:
+    def _write_outbox(self, step: _Step) -> None:
+        transition, dossier_id, seq, now = step.transition, step.row["id"], step.seq, step.now
+        definition, person_id, regime, today = step.definition, step.row["person_id"], step.regime, step.today
         common = {"dossier_id": dossier_id, "event": transition.event, "seq": seq, "regime": regime}
         rows: list[dict[str, Any]] = []
 
@@ -385,7 +379,7 @@ class DossierEngine:
                 {"procedure": start.procedure, "person_id": person_id, "reason_vi": start.reason_vi, "window": window},
             )
         if rows:
-            conn.execute(insert(outbox), rows)
+            step.conn.execute(statements.insert_outbox, rows)
 
 
 def _check_subject(subject: SubjectInput, today: date) -> None:
@@ -419,21 +413,6 @@ def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> in
     )
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
-
-
-def _load_dossier(conn: Connection, dossier_id: str) -> RowMapping:
-    row = (
-        conn.execute(
-            select(dossiers, persons.c.date_of_birth)
-            .join(persons, persons.c.id == dossiers.c.person_id)
-            .where(dossiers.c.id == dossier_id)
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
-    return row
 
 
 def _unit_kind(conn: Connection, unit_code: str) -> str:

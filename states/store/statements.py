@@ -1,0 +1,62 @@
+"""Statements of the engine's hot path, built once with bind parameters.
+
+Building a Core statement with literal values on every call costs more than running it on SQLite; these
+are compiled once per dialect and reused with new parameters.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, insert, select, update
+
+from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks
+
+load_dossier = (
+    select(dossiers, persons.c.date_of_birth, history.c.hash.label("head_hash"))
+    .join(persons, persons.c.id == dossiers.c.person_id)
+    .outerjoin(history, and_(history.c.dossier_id == dossiers.c.id, history.c.seq == dossiers.c.version))
+    .where(dossiers.c.id == bindparam("dossier_id"))
+)
+
+open_deadlines = select(deadlines.c.id, deadlines.c.rule_id, deadlines.c.due_at).where(
+    deadlines.c.dossier_id == bindparam("dossier_id"), deadlines.c.status == "open"
+)
+
+advance_dossier = (
+    update(dossiers)
+    .where(dossiers.c.id == bindparam("b_id"), dossiers.c.version == bindparam("b_expected"))
+    .values(
+        state=bindparam("state"),
+        version=bindparam("version"),
+        facts=bindparam("facts"),
+        parties=bindparam("parties"),
+        commune_code=bindparam("commune_code"),
+        province_code=bindparam("province_code"),
+        updated_at=bindparam("updated_at"),
+        closed_at=bindparam("closed_at"),
+    )
+)
+
+insert_history = insert(history)
+
+close_open_tasks = (
+    update(tasks)
+    .where(tasks.c.dossier_id == bindparam("b_dossier"), tasks.c.status == "open")
+    .values(
+        status="closed",
+        closed_at=bindparam("closed_at"),
+        closed_seq=bindparam("closed_seq"),
+        closed_by=bindparam("closed_by"),
+    )
+)
+
+insert_tasks = insert(tasks)
+
+close_deadline = (
+    update(deadlines)
+    .where(deadlines.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), closed_at=bindparam("closed_at"), closed_seq=bindparam("closed_seq"))
+)
+
+insert_deadlines = insert(deadlines)
+
+insert_outbox = insert(outbox)
