@@ -31,9 +31,9 @@ from states.errors import (
 )
 from states.guards import GuardContext
 from states.history import GENESIS_HASH, row_hash
-from states.identity import id_number_problem
+from states.identity import id_number_problem, sex_from_id_number
 from states.legal_time import VN_TZ
-from states.payloads import facts_from, validate_payload
+from states.payloads import facts_from, has_control_characters, validate_payload
 from states.permissions import holders, require_jurisdiction, require_role
 from states.places import commune
 from states.procedures import Rulebook
@@ -385,17 +385,22 @@ class DossierEngine:
 def _check_subject(subject: SubjectInput, today: date) -> None:
     if not subject.full_name.strip():
         raise InvalidInputError("Họ và tên không được để trống", field="full_name")
+    for name, value in (("full_name", subject.full_name), ("address", subject.address or "")):
+        if has_control_characters(value):
+            raise InvalidInputError(f"Trường '{name}' chứa ký tự điều khiển không hợp lệ", field=name)
     if not date(1900, 1, 1) <= subject.date_of_birth <= today:
         raise InvalidInputError("Ngày sinh không hợp lệ", field="date_of_birth")
     problem = id_number_problem(subject.id_number, subject.date_of_birth)
     if problem is not None:
         raise InvalidInputError(problem, field="id_number")
+    if subject.sex is not None and subject.sex != sex_from_id_number(subject.id_number):
+        raise InvalidInputError("Giới tính không khớp với số định danh cá nhân", field="sex")
 
 
 def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> int:
     existing = conn.execute(select(persons).where(persons.c.id_number == subject.id_number)).mappings().first()
     if existing is not None:
-        if existing["full_name"] != subject.full_name or existing["date_of_birth"] != subject.date_of_birth:
+        if existing["full_name"] != subject.full_name.strip() or existing["date_of_birth"] != subject.date_of_birth:
             raise ConflictError(
                 "Số định danh cá nhân này đã được ghi cho một người có họ tên hoặc ngày sinh khác", field="id_number"
             )
@@ -405,7 +410,7 @@ def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> in
             id_number=subject.id_number,
             full_name=subject.full_name.strip(),
             date_of_birth=subject.date_of_birth,
-            sex=subject.sex,
+            sex=subject.sex or sex_from_id_number(subject.id_number),
             commune_code=subject.commune_code,
             address=subject.address,
             created_at=now,

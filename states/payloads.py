@@ -12,6 +12,13 @@ from states.legal_time import VN_TZ
 
 _MAX_STRING = 500
 _MAX_TEXT = 10_000
+_LINE_BREAKS = {"\n", "\r", "\t"}
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    """Control characters (NUL among them) are never legitimate in what an officer types."""
+    allowed = _LINE_BREAKS if multiline else set()
+    return any((ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed for c in value)
 
 
 def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
@@ -22,6 +29,8 @@ def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
             raise ValueError("phải là chuỗi ký tự không rỗng")
         if len(raw) > limit:
             raise ValueError(f"dài quá {limit} ký tự")
+        if has_control_characters(raw, multiline=field.type == "text"):
+            raise ValueError("chứa ký tự điều khiển không hợp lệ")
         return raw.strip(), raw.strip()
     if field.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):

@@ -207,3 +207,27 @@ def test_openapi_matches_the_committed_contract(client: TestClient) -> None:
     current = client.get("/openapi.json").json()
     committed = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert current == committed, "the API contract changed: run `hoso openapi > docs/openapi.json` and review"
+
+
+def test_control_characters_are_refused_not_stored(client: TestClient) -> None:
+    headers = login(client, "police")
+    body = {"procedure": "addiction_determination", "subject": {**subject(), "full_name": "Phan\x00Văn"}}
+    response = client.post("/api/v1/dossiers", json=body, headers=headers)
+    assert response.status_code == 422
+    created = open_dossier(client, headers)
+    response = client.post(
+        f"/api/v1/dossiers/{created['id']}/events",
+        json={"event": "test_positive", "expected_version": 1, "payload": {**POSITIVE, "substances": "He\x00roin"}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert "ký tự điều khiển" in response.json()["detail"]
+
+
+def test_sex_must_match_the_id_number(client: TestClient) -> None:
+    body = {"procedure": "addiction_determination", "subject": {**subject(), "sex": "female"}}
+    response = client.post("/api/v1/dossiers", json=body, headers=login(client, "police"))
+    assert response.status_code == 422
+    assert "Giới tính" in response.json()["detail"]
+    created = open_dossier(client, login(client, "police"))
+    assert created["subject"]["sex"] == "male"
