@@ -12,7 +12,7 @@ from rich.console import Console
 from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import get_settings
-from states.accounts import create_unit, create_user
+from states.accounts import actor_by_username, create_unit, create_user
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import mermaid
@@ -21,6 +21,7 @@ from states.errors import HosoError
 from states.procedures import Rulebook, describe, load_rulebook
 from states.store.database import make_engine, unit_of_work
 from states.store.migrate import upgrade
+from states.sweep import sweep_due_deadlines
 
 app = typer.Typer(help="hoso — hồ sơ cai nghiện ma túy", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu", no_args_is_help=True)
@@ -28,7 +29,9 @@ users_app = typer.Typer(help="Người dùng", no_args_is_help=True)
 units_app = typer.Typer(help="Đơn vị", no_args_is_help=True)
 procedures_app = typer.Typer(help="Thủ tục (định nghĩa YAML)", no_args_is_help=True)
 demo_app = typer.Typer(help="Dữ liệu mẫu", no_args_is_help=True)
+deadlines_app = typer.Typer(help="Thời hạn", no_args_is_help=True)
 for sub, name in (
+    (deadlines_app, "deadlines"),
     (db_app, "db"),
     (users_app, "users"),
     (units_app, "units"),
@@ -164,6 +167,26 @@ def openapi() -> None:
     from api.app import create_app
 
     typer.echo(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True))
+
+
+@deadlines_app.command("sweep")
+def deadlines_sweep(
+    system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
+) -> None:
+    """Thực hiện các bước tự động của những thời hạn luật định đã hết (một lần)."""
+    settings = get_settings()
+    rulebook = _rulebook()
+    db = make_engine(settings.database_url)
+    try:
+        with db.connect() as conn:
+            system = actor_by_username(conn, system_user)
+        outcomes = sweep_due_deadlines(DossierEngine(rulebook, db, SystemClock()), system)
+    except HosoError as error:
+        _fail(error)
+    for outcome in outcomes:
+        mark = "đã thực hiện" if outcome.fired else "không thực hiện được"
+        typer.echo(f"{outcome.dossier_id}  {outcome.rule_id}  {outcome.event}: {mark} — {outcome.detail}")
+    typer.echo(f"{sum(o.fired for o in outcomes)}/{len(outcomes)} thời hạn đã xử lý")
 
 
 @demo_app.command("seed")

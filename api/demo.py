@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -11,6 +11,7 @@ from states.accounts import actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
+from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import unit_of_work
 from states.store.tables import users
@@ -57,72 +58,59 @@ USERS: tuple[tuple[str, str, str, str], ...] = (
     ("yte.hcm", "Ngô Văn Long", "health_facility", "YT-79-01"),
 )
 
-_TEST = {"tested_at": "2026-11-20T08:30:00+07:00", "test_ground": "caught_using", "sample_type": "urine"}
-_STAGES: tuple[tuple[str, list[tuple[str, str, dict[str, Any]]]], ...] = (
-    ("Đinh Văn Mạnh", []),
-    ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Methamphetamine"})]),
-    (
-        "Lý Văn Phong",
-        [
-            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Heroin"}),
-            ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
-            (
-                "truong.hoankiem",
-                "custody_ordered",
-                {
-                    "decision_number": "15/QĐ-TGNTTHC",
-                    "custody_started_at": "2026-11-25T08:00:00+07:00",
-                    "custody_place": "Trụ sở Công an phường Hoàn Kiếm",
-                },
-            ),
-        ],
-    ),
-    (
-        "Mai Thị Quyên",
-        [
-            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Ketamine"}),
-            ("canbo.hoankiem", "status_checked", {"art27_case": "a", "penal_256a_window": "none"}),
-            ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "21/GĐN-CAP"}),
-            (
-                "yte.tiepnhan",
-                "received",
-                {
-                    "received_at": "2026-11-24T09:00:00+07:00",
-                    "assessment_place": "facility",
-                    "substance_class": "stimulant",
-                },
-            ),
-        ],
-    ),
-    (
-        "Tạ Văn Sơn",
-        [
-            ("canbo.hoankiem", "test_positive", {**_TEST, "substances": "Heroin"}),
-            ("canbo.hoankiem", "status_checked", {"art27_case": "c", "penal_256a_window": "none"}),
-            ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "22/GĐN-CAP"}),
-            (
-                "yte.tiepnhan",
-                "received",
-                {
-                    "received_at": "2026-11-23T09:00:00+07:00",
-                    "assessment_place": "facility",
-                    "substance_class": "opioid",
-                },
-            ),
-            (
-                "yte.giamdoc",
-                "concluded_addicted",
-                {
-                    "concluded_on": "2026-11-24",
-                    "criteria_met": 4,
-                    "criterion_6_met": True,
-                    "physician_name": "Đỗ Văn Hải",
-                },
-            ),
-        ],
-    ),
-    ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": "2026-11-24", "filed_by": "subject"})]),
-)
+Step = tuple[str, str, dict[str, Any]]
+
+
+def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
+    """Demo people and the steps already taken on their dossiers, timed relative to ``now``."""
+
+    def at(hours_ago: float) -> str:
+        return (now - timedelta(hours=hours_ago)).astimezone(VN_TZ).isoformat(timespec="minutes")
+
+    today = now.astimezone(VN_TZ).date().isoformat()
+    test = {"tested_at": at(3), "test_ground": "caught_using", "sample_type": "urine"}
+    checked: Step = ("canbo.hoankiem", "status_checked", {"art27_case": "a", "penal_256a_window": "none"})
+    requested: Step = ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "21/GĐN"})
+    received: Step = (
+        "yte.tiepnhan",
+        "received",
+        {"received_at": at(1), "assessment_place": "facility", "substance_class": "opioid"},
+    )
+    return [
+        ("Đinh Văn Mạnh", []),
+        ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**test, "substances": "Methamphetamine"})]),
+        (
+            "Lý Văn Phong",
+            [
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}),
+                ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
+                (
+                    "truong.hoankiem",
+                    "custody_ordered",
+                    {"decision_number": "15/QĐ-TGNTTHC", "custody_started_at": at(2), "custody_place": "Trụ sở"},
+                ),
+            ],
+        ),
+        (
+            "Mai Thị Quyên",
+            [("canbo.hoankiem", "test_positive", {**test, "substances": "Ketamine"}), checked, requested, received],
+        ),
+        (
+            "Tạ Văn Sơn",
+            [
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}),
+                checked,
+                requested,
+                received,
+                (
+                    "yte.giamdoc",
+                    "concluded_addicted",
+                    {"concluded_on": today, "criteria_met": 4, "criterion_6_met": True, "physician_name": "Đỗ Văn Hải"},
+                ),
+            ],
+        ),
+        ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": today, "filed_by": "subject"})]),
+    ]
 
 
 def seed(db: Engine, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
@@ -149,7 +137,7 @@ def seed(db: Engine, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}):"]
     lines += [f"  {username:<18} {role:<16} {unit}" for username, _, role, unit in USERS]
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
-    for serial, (name, steps) in enumerate(_STAGES, start=1):
+    for serial, (name, steps) in enumerate(_stages(now), start=1):
         born = date(1985 + serial * 2, serial, 10 + serial)
         sex = "female" if name.split()[1] == "Thị" else "male"
         subject = SubjectInput(

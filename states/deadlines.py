@@ -28,6 +28,13 @@ def _duration(duration: Duration, definition: ProcedureDefinition) -> tuple[int,
     return parameter.value, TimeUnit(parameter.unit), duration.parameter
 
 
+def _start(fact: str | None, facts: dict[str, Any], occurred_at: datetime) -> tuple[datetime, str]:
+    """Count from a recorded fact when the rule names one and it was recorded, else from the event."""
+    if fact is not None and facts.get(fact):
+        return datetime.fromisoformat(facts[fact]), f"fact:{fact}"
+    return occurred_at, "event_time"
+
+
 def explain(
     *,
     start: datetime,
@@ -65,11 +72,7 @@ def plan(
     calendar: WorkCalendar,
 ) -> PlannedDeadline:
     count, unit, parameter = _duration(rule.duration, definition)
-    if rule.start_at_fact is not None and facts.get(rule.start_at_fact):
-        start = datetime.fromisoformat(facts[rule.start_at_fact])
-        start_source = f"fact:{rule.start_at_fact}"
-    else:
-        start, start_source = occurred_at, "event_time"
+    start, start_source = _start(rule.start_at_fact, facts, occurred_at)
     due_at, explanation = explain(
         start=start,
         count=count,
@@ -84,18 +87,25 @@ def plan(
 
 
 def plan_window(
-    window: Window, definition: ProcedureDefinition, *, event: str, occurred_at: datetime, calendar: WorkCalendar
+    window: Window,
+    definition: ProcedureDefinition,
+    *,
+    event: str,
+    occurred_at: datetime,
+    facts: dict[str, Any],
+    calendar: WorkCalendar,
 ) -> dict[str, Any]:
     """The due date of a window handed to a follow-up procedure (e.g. the 5-working-day registration)."""
     count, unit, parameter = _duration(window.duration, definition)
+    start, start_source = _start(window.start_at_fact, facts, occurred_at)
     due_at, explanation = explain(
-        start=occurred_at,
+        start=start,
         count=count,
         unit=unit,
         calendar=calendar,
         basis=window.basis,
         start_event=event,
-        start_source="event_time",
+        start_source=start_source,
         extra={"parameter": parameter},
     )
     return {"due_at": due_at.isoformat(), "explanation": explanation}

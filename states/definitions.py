@@ -129,6 +129,8 @@ class Window(_Strict):
     """A time limit handed to a follow-up procedure (e.g. the registration window after a result)."""
 
     duration: Duration
+    start_at_fact: str | None = None
+    """A datetime fact to count from (e.g. when the person was notified); otherwise the time of the event."""
     basis: LegalReference
 
 
@@ -250,6 +252,9 @@ def _check_transitions(
         for start in transition.start_procedures:
             if start.window is not None:
                 problems += _check_duration(definition, start.window.duration, f"{where}: window")
+                fact = start.window.start_at_fact
+                if fact is not None and fact not in _fact_fields(definition):
+                    problems.append(f"{where}: window counts from fact {fact}, which no payload records")
     used_events = {transition.event for transition in definition.transitions}
     problems += [f"event {e} is declared but no transition uses it" for e in definition.events if e not in used_events]
     return problems
@@ -283,6 +288,10 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
             if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
                 problems.append(f"{where}: expiry event {rule.expiry_event} must be allowed to the system role")
     return problems
+
+
+def _fact_fields(definition: ProcedureDefinition) -> set[str]:
+    return {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
 
 
 def _check_duration(definition: ProcedureDefinition, duration: Duration, where: str) -> list[str]:

@@ -76,6 +76,7 @@ class _Step:
     dest: str
     actor: Actor
     stored: dict[str, Any]
+    facts: dict[str, Any]
     seq: int
     now: datetime
     today: date
@@ -147,16 +148,22 @@ class DossierEngine:
         today = now.astimezone(VN_TZ).date()
         regimes = self.rulebook.regimes
         with unit_of_work(self.db) as conn:
-            row = conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().first()
-            if row is None:
+            rows = conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().all()
+            if not rows:
                 raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+            row = rows[0]
+            open_deadlines: list[_OpenDeadline] = [
+                (line["deadline_id"], line["deadline_rule_id"], line["deadline_due_at"])
+                for line in rows
+                if line["deadline_id"] is not None
+            ]
+            require_jurisdiction(regimes, actor, row)
             if row["version"] != expected_version:
                 raise StaleVersionError(
                     f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
                     f"{expected_version}); hãy tải lại hồ sơ",
                     current_version=row["version"],
                 )
-            require_jurisdiction(regimes, actor, row)
             compiled = self.rulebook.pinned(row["procedure_code"], row["procedure_version"])
             definition = compiled.definition
             candidates = compiled.candidates(row["state"], event)
@@ -164,10 +171,6 @@ class DossierEngine:
             declared = [role for transition in candidates for role in transition.roles]
             require_role(regimes, actor, declared, today, f"thực hiện '{step_title}'")
             typed, stored = validate_payload(event, definition.events[event], payload)
-            open_deadlines: list[_OpenDeadline] = [
-                (deadline.id, deadline.rule_id, deadline.due_at)
-                for deadline in conn.execute(statements.open_deadlines, {"dossier_id": dossier_id})
-            ]
             ctx = GuardContext(
                 definition=definition,
                 payload=typed,
@@ -187,6 +190,7 @@ class DossierEngine:
                 dest=dest,
                 actor=actor,
                 stored=stored,
+                facts={**row["facts"], **facts_from(definition.events[event], stored)},
                 seq=expected_version + 1,
                 now=now,
                 today=today,
@@ -197,7 +201,6 @@ class DossierEngine:
 
     def _apply(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         row, transition = step.row, step.transition
-        facts = {**row["facts"], **facts_from(step.definition.events[transition.event], step.stored)}
         parties = dict(row["parties"])
         place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
         if transition.designates is not None:
@@ -214,7 +217,7 @@ class DossierEngine:
                 "b_expected": step.seq - 1,
                 "state": step.dest,
                 "version": step.seq,
-                "facts": facts,
+                "facts": step.facts,
                 "parties": parties,
                 "updated_at": step.now,
                 "closed_at": step.now if is_final else None,
@@ -250,7 +253,7 @@ class DossierEngine:
                 self._open_tasks(
                     step.conn, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
                 )
-        self._move_deadlines(step, facts, open_deadlines)
+        self._move_deadlines(step, open_deadlines)
         self._write_outbox(step)
 
     # -- effects ---------------------------------------------------------------------------------------
@@ -298,7 +301,7 @@ class DossierEngine:
         if rows:
             conn.execute(statements.insert_tasks, rows)
 
-    def _move_deadlines(self, step: _Step, facts: dict[str, Any], open_deadlines: Sequence[_OpenDeadline]) -> None:
+    def _move_deadlines(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         definition, event = step.definition, step.transition.event
         starting = [rule for rule in definition.deadlines if event in rule.start_on and step.dest in rule.active_in]
         superseded = {rule_id for rule in starting for rule_id in rule.replaces} | {rule.id for rule in starting}
@@ -320,7 +323,7 @@ class DossierEngine:
         opening = []
         for rule in starting:
             planned = plan(
-                rule, definition, event=event, occurred_at=step.now, facts=facts, calendar=self.rulebook.calendar
+                rule, definition, event=event, occurred_at=step.now, facts=step.facts, calendar=self.rulebook.calendar
             )
             opening.append(
                 {
@@ -366,17 +369,26 @@ class DossierEngine:
             recipients = sorted(self.rulebook.regimes.resolve(notice.to_role, today))
             add("notice", notice.to_role, {"to_roles": recipients, "title_vi": notice.title_vi})
         for start in transition.start_procedures:
-            window = (
-                plan_window(
-                    start.window, definition, event=transition.event, occurred_at=now, calendar=self.rulebook.calendar
+            window = None
+            if start.window is not None:
+                window = plan_window(
+                    start.window,
+                    definition,
+                    event=transition.event,
+                    occurred_at=now,
+                    facts=step.facts,
+                    calendar=self.rulebook.calendar,
                 )
-                if start.window is not None
-                else None
-            )
             add(
                 "start_procedure",
                 start.procedure,
-                {"procedure": start.procedure, "person_id": person_id, "reason_vi": start.reason_vi, "window": window},
+                {
+                    "procedure": start.procedure,
+                    "person_id": person_id,
+                    "reason_vi": start.reason_vi,
+                    "window": window,
+                    "facts": step.facts,
+                },
             )
         if rows:
             step.conn.execute(statements.insert_outbox, rows)

@@ -99,8 +99,16 @@ class RegimeTable(_Strict):
                 mapping[alias] = name
         return mapping
 
+    @cached_property
+    def _starts(self) -> list[date]:
+        return [regime.starts for regime in self.regimes]
+
+    @cached_property
+    def _resolved(self) -> dict[tuple[str, str], frozenset[str]]:
+        return {}
+
     def regime_at(self, on: date) -> Regime:
-        index = bisect.bisect_right([regime.starts for regime in self.regimes], on) - 1
+        index = bisect.bisect_right(self._starts, on) - 1
         if index < 0:
             raise InvalidInputError(
                 f"Ngày {on.isoformat()} trước khung pháp lý đầu tiên ({self.regimes[0].starts.isoformat()})"
@@ -115,7 +123,10 @@ class RegimeTable(_Strict):
 
     def resolve(self, role: str, on: date) -> frozenset[str]:
         """The roles that hold ``role``'s steps on the given date."""
-        return self._resolve_in(self.canonical_role(role), self.regime_at(on).key, depth=0)
+        key = (role, self.regime_at(on).key)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_in(self.canonical_role(role), key[1], depth=0)
+        return self._resolved[key]
 
     def _resolve_in(self, role: str, regime: str, depth: int) -> frozenset[str]:
         if depth > len(self.roles):

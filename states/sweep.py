@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from states.actors import Actor
 from states.engine import DossierEngine
-from states.errors import HosoError
+from states.errors import HosoError, PermissionDeniedError
 from states.store.tables import deadlines, dossiers
 
 
@@ -27,7 +27,7 @@ class SweepOutcome:
 
 def sweep_due_deadlines(engine: DossierEngine, system: Actor, *, limit: int = 500) -> list[SweepOutcome]:
     if system.role != "system":
-        raise ValueError("deadline sweeps run as the system officer")
+        raise PermissionDeniedError("Chỉ tài khoản có vai trò 'system' được thực hiện các bước tự động khi hết hạn")
     now = engine.clock.now()
     with engine.db.connect() as conn:
         due = conn.execute(

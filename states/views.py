@@ -96,7 +96,13 @@ def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: A
                 "id": task["id"],
                 "state": task["state"],
                 "role": task["role"],
-                "holder_roles": task["holder_roles"],
+                # An open task is held by whoever holds its role today (NQ 190/2025: the successor body
+                # carries on pending matters); a closed one keeps the holders of the day it was opened.
+                "holder_roles": (
+                    sorted(rulebook.regimes.resolve(task["role"], today))
+                    if task["status"] == "open"
+                    else task["holder_roles"]
+                ),
                 "unit_code": task["unit_code"],
                 "title": task["title"],
                 "status": task["status"],

@@ -11,7 +11,7 @@ from states.engine import SubjectInput
 from states.identity import make_id_number
 
 
-class SubjectFactory(factory.Factory):  # type: ignore[misc]
+class SubjectFactory(factory.Factory):  # type: ignore[misc]  # factory_boy is untyped
     class Meta:
         model = SubjectInput
 
@@ -21,6 +21,6 @@ class SubjectFactory(factory.Factory):  # type: ignore[misc]
     commune_code = "00070"
     address = "Số 1 phố Tràng Tiền"
 
-    @factory.lazy_attribute_sequence  # type: ignore[misc]
+    @factory.lazy_attribute_sequence  # type: ignore[untyped-decorator]
     def id_number(self, n: int) -> Any:
         return make_id_number("001", self.date_of_birth, self.sex, 100000 + n)

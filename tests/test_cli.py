@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
 from api.cli import app
+from api.demo import DEMO_PASSWORD
 from config.settings import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("HOSO_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -66,3 +72,31 @@ def test_upgrade_seed_and_users(database: str) -> None:
     )
     assert refused.exit_code == 1
     assert "thuộc loại đơn vị commune_committee" in refused.output
+
+
+def test_sweep_fires_expired_custody_of_the_demo(database: str) -> None:
+    run("db", "upgrade")
+    seeded = run("demo", "seed")
+    held = next(line.split()[0] for line in seeded.splitlines() if "Lý Văn Phong" in line)
+    assert "0/0 thời hạn đã xử lý" in run("deadlines", "sweep")
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=11), tick=False):
+        swept = run("deadlines", "sweep")
+    assert f"{held}  custody_base  custody_limit_reached: đã thực hiện — determination_required" in swept
+    assert "1/1 thời hạn đã xử lý" in swept
+    refused = runner.invoke(app, ["deadlines", "sweep", "--system-user", "canbo.hoankiem"])
+    assert refused.exit_code == 1
+    assert "system" in refused.output
+
+
+def test_demo_officers_can_use_the_api(database: str) -> None:
+    run("db", "upgrade")
+    run("demo", "seed")
+    with TestClient(create_app()) as client:
+        response = client.post("/api/v1/auth/token", data={"username": "canbo.hoankiem", "password": DEMO_PASSWORD})
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        assert client.get("/api/v1/me", headers=headers).json()["unit_code"] == "CAX-00070"
+        versions = client.get("/api/v1/procedures", headers=headers).json()
+        assert [(v["code"], v["version"]) for v in versions] == [
+            ("addiction_determination", "2022-01-01"),
+            ("addiction_determination", "2026-07-01"),
+        ]

@@ -10,15 +10,22 @@ from sqlalchemy import and_, bindparam, insert, select, update
 
 from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks
 
+# One round trip: the dossier (repeated once per open deadline), its subject's birth date, the hash of its
+# last history row, and its open deadlines.
 load_dossier = (
-    select(dossiers, persons.c.date_of_birth, history.c.hash.label("head_hash"))
+    select(
+        dossiers,
+        persons.c.date_of_birth,
+        history.c.hash.label("head_hash"),
+        deadlines.c.id.label("deadline_id"),
+        deadlines.c.rule_id.label("deadline_rule_id"),
+        deadlines.c.due_at.label("deadline_due_at"),
+    )
     .join(persons, persons.c.id == dossiers.c.person_id)
     .outerjoin(history, and_(history.c.dossier_id == dossiers.c.id, history.c.seq == dossiers.c.version))
+    .outerjoin(deadlines, and_(deadlines.c.dossier_id == dossiers.c.id, deadlines.c.status == "open"))
     .where(dossiers.c.id == bindparam("dossier_id"))
-)
-
-open_deadlines = select(deadlines.c.id, deadlines.c.rule_id, deadlines.c.due_at).where(
-    deadlines.c.dossier_id == bindparam("dossier_id"), deadlines.c.status == "open"
+    .order_by(deadlines.c.id)
 )
 
 advance_dossier = (

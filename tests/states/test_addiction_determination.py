@@ -122,7 +122,7 @@ def test_addicted_person_gets_the_registration_window(world: World) -> None:
     dossier.fire("head", "concluded_addicted", conclusion(4))
     assert dossier.state == "addicted"
     assert dossier.view()["facts"]["art27_case"] == "a"
-    world.at("2026-04-24T10:00:00+07:00")  # Friday before Giỗ Tổ (observed 27/04), 30/04 and 01/05
+    world.at("2026-04-27T09:00:00+07:00")  # recorded on the Monday; the person was notified on the Friday
     dossier.fire("police", "result_served", {"served_at": "2026-04-24T10:00:00+07:00"})
     assert dossier.state == "closed_addicted"
     start = next(row for row in dossier.outbox() if row["kind"] == "start_procedure")
@@ -131,6 +131,8 @@ def test_addicted_person_gets_the_registration_window(world: World) -> None:
     # 5 working days after Fri 24/04/2026: Tue 28, Wed 29, Mon 04/05, Tue 05, Wed 06.
     assert datetime.fromisoformat(window["due_at"]).astimezone(VN_TZ).date() == date(2026, 5, 6)
     assert window["explanation"]["parameter"] == "registration_window_working_days"
+    assert window["explanation"]["start_source"] == "fact:served_at"
+    assert start["payload"]["facts"]["concluded_on"] == "2026-03-03"
     assert "2026-04-27" in window["explanation"]["computation"]["skipped_days_off"]
     assert dossier.deadlines()["result_service_target"]["status"] == "met_late"
     assert outbox_names(dossier, "document") == [
@@ -259,15 +261,19 @@ def test_conclusion_must_match_the_criteria(world: World) -> None:
 def test_death_closes_any_open_dossier_and_complaints_keep_the_state(world: World) -> None:
     dossier = world.open()
     to_observation(dossier)
-    dossier.fire("police", "complaint_filed", {"complainant": "subject", "against": "custody_decision", "summary": "x"})
+    dossier.fire(
+        "police", "complaint_filed", {"complainant": "subject", "complaint_against": "custody_decision", "summary": "x"}
+    )
     assert dossier.state == "under_observation"
-    assert dossier.view()["facts"]["against"] == "custody_decision"
+    assert dossier.view()["facts"]["complaint_against"] == "custody_decision"
     assert len(dossier.open_tasks()) == 2
     dossier.fire("clerk", "died", {"died_on": "2026-03-03", "evidence": "Giấy báo tử"})
     assert dossier.state == "closed_deceased"
     assert dossier.open_tasks() == []
     with pytest.raises(TransitionNotAllowedError):
-        dossier.fire("police", "complaint_filed", {"complainant": "guardian", "against": "result", "summary": "y"})
+        dossier.fire(
+            "police", "complaint_filed", {"complainant": "guardian", "complaint_against": "result", "summary": "y"}
+        )
 
 
 def test_residence_change_moves_jurisdiction(world: World) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from states.engine import DossierEngine
-from tests.conftest import World
+from tests.conftest import Dossier, World
 
 POSITIVE = {
     "tested_at": "2026-03-02T08:00:00+07:00",
@@ -18,8 +18,6 @@ POSITIVE = {
 
 
 def snapshot(world: World, dossier_id: str) -> dict[str, Any]:
-    from tests.conftest import Dossier
-
     dossier = Dossier(world, dossier_id)
     view = dossier.view("admin")
     return {

@@ -27,7 +27,7 @@ def race(engine: DossierEngine, actor: Actor, dossier_id: str, version: int, lab
     lock = threading.Lock()
 
     def attempt(index: int) -> None:
-        payload = {"complainant": "subject", "against": "result", "summary": f"{label} luồng {index}"}
+        payload = {"complainant": "subject", "complaint_against": "result", "summary": f"{label} luồng {index}"}
         barrier.wait()
         try:
             engine.fire(actor, dossier_id, "complaint_filed", payload, version)

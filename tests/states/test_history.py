@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, update
 
+from states.history import row_hash
 from states.store.tables import history
 from states.views import verify_history
 from tests.conftest import Dossier, World
@@ -73,8 +74,6 @@ def test_removed_last_row_is_detected(world: World) -> None:
 
 def test_rehashed_row_still_breaks_the_next_link(world: World) -> None:
     """Someone who edits a row and recomputes its hash still breaks the following row's link."""
-    from states.history import row_hash
-
     dossier = three_steps(world)
     with world.db.begin() as conn:
         row = dict(

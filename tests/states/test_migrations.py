@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from states.store.database import make_engine
 from states.store.migrate import downgrade, upgrade
 from states.store.tables import metadata
 
@@ -16,15 +19,10 @@ def test_migrated_schema_matches_the_tables(db: Engine) -> None:
         assert compare_metadata(context, metadata) == []
 
 
-def test_downgrade_and_upgrade_again(tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cycle.sqlite3'}"
     upgrade(url)
     downgrade(url, "base")
-    from states.store.database import make_engine
-
     engine = make_engine(url)
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     engine.dispose()

@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import Engine, insert
 
 from config import CONFIG_DIR
-from states.accounts import actor_by_username, create_unit
+from states.accounts import actor_by_username, create_unit, create_user
 from states.errors import InvalidInputError, PermissionDeniedError
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import unit_of_work
@@ -57,6 +57,7 @@ def district_rulebook(tmp_path: Path) -> Rulebook:
     for transition in data["transitions"]:
         if transition["event"] == "test_positive":
             transition["roles"] = ["district_police"]
+    data["states"]["opened"]["tasks"][0]["role"] = "district_police"
     target = tmp_path / "addiction_determination"
     target.mkdir()
     (target / "2022-01-01.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -72,8 +73,6 @@ def test_a_step_after_the_reform_is_owned_by_the_successor(db: Engine, district_
                 code="CAH-001-01", name="Công an quận Hoàn Kiếm", kind="district_police", province_code="01"
             )
         )
-    from states.accounts import create_user
-
     with unit_of_work(db) as conn:
         create_user(
             conn,
@@ -88,12 +87,18 @@ def test_a_step_after_the_reform_is_owned_by_the_successor(db: Engine, district_
     with db.connect() as conn:
         world.actors["district"] = actor_by_username(conn, "district")
     payload = {"tested_at": "2025-02-20T08:00:00+07:00", "test_ground": "drug_traces", "sample_type": "urine"}
+    pending = world.open()
+    assert pending.view()["tasks"][0]["holder_roles"] == ["district_police"]
     before = world.open()
     with pytest.raises(PermissionDeniedError, match="Công an cấp huyện"):
         before.fire("police", "test_positive", {**payload, "substances": "Heroin"})
     before.fire("district", "test_positive", {**payload, "substances": "Heroin"})
 
     world.at("2025-03-03T09:00:00+07:00")  # VN2025A: district police abolished on 01/03/2025
+    # The task opened in February passes to the successors; the closed one keeps its historical holder.
+    assert pending.view()["tasks"][0]["holder_roles"] == ["commune_police", "police_unit"]
+    assert before.view()["tasks"][0]["holder_roles"] == ["district_police"]
+    pending.fire("police", "test_positive", {**payload, "substances": "Heroin"})
     after = world.open()
     assert after.view()["procedure_version"] == "2022-01-01"
     assert "test_positive" in [action["event"] for action in after.view("police")["actions"]]
