@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping, insert, select
 
 from states.actors import Actor
 from states.errors import AuthenticationError, ConflictError, DefinitionError, InvalidInputError, NotFoundError
+from states.payloads import has_control_characters
 from states.places import commune, province_name
 from states.regimes import RegimeTable
 from states.store.tables import units, users
@@ -129,6 +130,8 @@ def _select_actor() -> Any:
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Actor:
+    if has_control_characters(username) or len(username) > 80:
+        raise AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng")
     row = conn.execute(_select_actor().where(users.c.username == username)).mappings().first()
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)

@@ -44,6 +44,14 @@ from states.store.tables import dossiers, persons, units
 OPENING_EVENT = "dossier_opened"
 
 
+def require_dossier_id(dossier_id: str) -> str:
+    """Dossier ids are UUIDs; anything else cannot name a dossier (and never reaches the database)."""
+    try:
+        return str(uuid.UUID(dossier_id))
+    except ValueError:
+        raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id!r}", dossier_id=dossier_id) from None
+
+
 @dataclass(frozen=True)
 class SubjectInput:
     full_name: str
@@ -144,6 +152,7 @@ class DossierEngine:
     def fire(
         self, actor: Actor, dossier_id: str, event: str, payload: Mapping[str, Any], expected_version: int
     ) -> FireResult:
+        dossier_id = require_dossier_id(dossier_id)
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
         regimes = self.rulebook.regimes

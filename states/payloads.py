@@ -13,6 +13,8 @@ from states.legal_time import VN_TZ
 _MAX_STRING = 500
 _MAX_TEXT = 10_000
 _LINE_BREAKS = {"\n", "\r", "\t"}
+_EARLIEST = date(1900, 1, 1)
+_LATEST = date(2100, 12, 31)
 
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
@@ -51,6 +53,7 @@ def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
             parsed_date = date.fromisoformat(raw)
         except ValueError:
             raise ValueError("phải là ngày dạng YYYY-MM-DD") from None
+        _check_range(parsed_date)
         return parsed_date, parsed_date.isoformat()
     try:
         parsed = datetime.fromisoformat(raw)
@@ -58,7 +61,13 @@ def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
         raise ValueError("phải là thời điểm dạng ISO 8601, ví dụ 2026-03-02T08:30:00+07:00") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
+    _check_range(parsed.date())
     return parsed, parsed.isoformat()
+
+
+def _check_range(value: date) -> None:
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError(f"phải nằm trong khoảng {_EARLIEST.isoformat()} – {_LATEST.isoformat()}")
 
 
 def validate_payload(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from states.actors import Actor
+from states.engine import require_dossier_id
 from states.errors import NotFoundError
 from states.history import verify_chain
 from states.legal_time import VN_TZ
@@ -18,7 +19,7 @@ from states.store.tables import deadlines, dossiers, history, persons, tasks
 
 
 def _dossier_row(conn: Connection, dossier_id: str) -> Any:
-    row = conn.execute(select(dossiers).where(dossiers.c.id == dossier_id)).mappings().first()
+    row = conn.execute(select(dossiers).where(dossiers.c.id == require_dossier_id(dossier_id))).mappings().first()
     if row is None:
         raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
     return row
@@ -53,6 +54,7 @@ def actions_for(rulebook: Rulebook, compiled: CompiledProcedure, state: str, act
 
 def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
     row = _dossier_row(conn, dossier_id)
+    dossier_id = row["id"]
     require_jurisdiction(rulebook.regimes, actor, row)
     today = now.astimezone(VN_TZ).date()
     compiled = rulebook.pinned(row["procedure_code"], row["procedure_version"])
@@ -146,6 +148,7 @@ def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: A
 
 def verify_history(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
     row = _dossier_row(conn, dossier_id)
+    dossier_id = row["id"]
     require_jurisdiction(rulebook.regimes, actor, row)
     rows = conn.execute(select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)).mappings()
     result = verify_chain(rows)

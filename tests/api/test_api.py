@@ -231,3 +231,15 @@ def test_sex_must_match_the_id_number(client: TestClient) -> None:
     assert "Giới tính" in response.json()["detail"]
     created = open_dossier(client, login(client, "police"))
     assert created["subject"]["sex"] == "male"
+
+
+def test_nul_bytes_in_login_and_ids_are_plain_client_errors(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/token", data={"username": "pol\x00ice", "password": PASSWORD})
+    assert response.status_code == 401
+    headers = login(client, "police")
+    for path in ("/api/v1/dossiers/%00", "/api/v1/dossiers/not-a-uuid/history/verify"):
+        assert client.get(path, headers=headers).status_code == 404
+    response = client.post(
+        "/api/v1/dossiers/x%00y/events", json={"event": "test_positive", "expected_version": 1}, headers=headers
+    )
+    assert response.status_code == 404

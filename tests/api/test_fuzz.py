@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
@@ -30,7 +31,12 @@ def test_no_server_errors(world: World) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=int(os.environ.get("HOSO_FUZZ_EXAMPLES", "30")),
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def no_server_error(case: schemathesis.Case[Any]) -> None:
             response = case.call(headers=headers)
             assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"

@@ -48,6 +48,8 @@ def test_valid_payload_is_typed_and_stored_as_json() -> None:
         ({"flag": "true"}, "phải là true hoặc false"),
         ({"on": "02/03/2026"}, "YYYY-MM-DD"),
         ({"at": "sáng nay"}, "ISO 8601"),
+        ({"at": "9999-12-31T23:00:00+00:00"}, "1900-01-01 – 2100-12-31"),
+        ({"on": "0001-01-01"}, "1900-01-01 – 2100-12-31"),
         ({"kind": "z"}, "một trong: x, y"),
         ({"name": "   "}, "không rỗng"),
         ({"name": "a" * 501}, "dài quá 500"),
