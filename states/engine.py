@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from states.actors import Actor
 from states.clock import Clock
@@ -419,26 +420,45 @@ def _check_subject(subject: SubjectInput, today: date) -> None:
 
 
 def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> int:
-    existing = conn.execute(select(persons).where(persons.c.id_number == subject.id_number)).mappings().first()
+    """The person with this identity number, created on first sight.
+
+    Two officers may open the first dossiers of the same person at the same moment: the insert runs in a
+    savepoint, and the one that loses the race reads the row the other one wrote.
+    """
+    existing = _person_by_id_number(conn, subject)
     if existing is not None:
-        if existing["full_name"] != subject.full_name.strip() or existing["date_of_birth"] != subject.date_of_birth:
-            raise ConflictError(
-                "Số định danh cá nhân này đã được ghi cho một người có họ tên hoặc ngày sinh khác", field="id_number"
+        return existing
+    try:
+        with conn.begin_nested():
+            result = conn.execute(
+                insert(persons).values(
+                    id_number=subject.id_number,
+                    full_name=subject.full_name.strip(),
+                    date_of_birth=subject.date_of_birth,
+                    sex=subject.sex or sex_from_id_number(subject.id_number),
+                    commune_code=subject.commune_code,
+                    address=subject.address,
+                    created_at=now,
+                )
             )
-        return int(existing["id"])
-    result = conn.execute(
-        insert(persons).values(
-            id_number=subject.id_number,
-            full_name=subject.full_name.strip(),
-            date_of_birth=subject.date_of_birth,
-            sex=subject.sex or sex_from_id_number(subject.id_number),
-            commune_code=subject.commune_code,
-            address=subject.address,
-            created_at=now,
-        )
-    )
+    except IntegrityError:
+        concurrent = _person_by_id_number(conn, subject)
+        if concurrent is None:
+            raise
+        return concurrent
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
+
+
+def _person_by_id_number(conn: Connection, subject: SubjectInput) -> int | None:
+    existing = conn.execute(select(persons).where(persons.c.id_number == subject.id_number)).mappings().first()
+    if existing is None:
+        return None
+    if existing["full_name"] != subject.full_name.strip() or existing["date_of_birth"] != subject.date_of_birth:
+        raise ConflictError(
+            "Số định danh cá nhân này đã được ghi cho một người có họ tên hoặc ngày sinh khác", field="id_number"
+        )
+    return int(existing["id"])
 
 
 def _unit_kind(conn: Connection, unit_code: str) -> str:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from sqlalchemy import func, select
+
 from states.actors import Actor
 from states.engine import DossierEngine
 from states.errors import ConflictError
+from states.store.tables import dossiers, persons
 from tests.conftest import World
+from tests.factories import SubjectFactory
 
 THREADS = 12
 ROUNDS = 4
@@ -56,3 +60,34 @@ def test_conflicting_fires_never_lose_an_update(world: World) -> None:
     assert view["version"] == 2 + ROUNDS
     assert [entry["seq"] for entry in view["history"]] == list(range(1, 3 + ROUNDS))
     assert len({entry["payload"]["summary"] for entry in view["history"][2:]}) == ROUNDS
+
+
+def test_simultaneous_first_dossiers_of_one_person_share_the_person(world: World) -> None:
+    subject = SubjectFactory()
+    barrier = threading.Barrier(THREADS)
+    opened: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            dossier_id = world.engine.open_dossier(world.actors["police"], "addiction_determination", subject)
+        except BaseException as error:  # the test reports every failure below
+            with lock:
+                errors.append(error)
+        else:
+            with lock:
+                opened.append(dossier_id)
+
+    threads = [threading.Thread(target=open_one) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(opened) == THREADS
+    with world.db.connect() as conn:
+        person_ids = set(conn.scalars(select(dossiers.c.person_id).where(dossiers.c.id.in_(opened))))
+        assert len(person_ids) == 1
+        assert conn.scalar(select(func.count()).select_from(persons)) == 1
