@@ -49,7 +49,7 @@ class PayloadField(_Strict):
     @model_validator(mode="after")
     def _choices_for_enum(self) -> PayloadField:
         if (self.type == "enum") != bool(self.choices):
-            raise ValueError("an enum field needs choices, and only an enum field has them")
+            raise ValueError("trường enum phải có choices, và chỉ trường enum mới có choices")
         return self
 
 
@@ -73,9 +73,9 @@ class StateDefinition(_Strict):
     @model_validator(mode="after")
     def _final_has_no_tasks(self) -> StateDefinition:
         if self.final and self.tasks:
-            raise ValueError("a final state opens no task")
+            raise ValueError("trạng thái kết thúc không mở công việc")
         if self.final and self.initial:
-            raise ValueError("a state cannot be both initial and final")
+            raise ValueError("một trạng thái không thể vừa khởi đầu vừa kết thúc")
         return self
 
 
@@ -119,9 +119,9 @@ class Duration(_Strict):
     @model_validator(mode="after")
     def _one_way(self) -> Duration:
         if (self.parameter is None) == (self.count is None):
-            raise ValueError("a duration gives either count and unit, or a parameter")
+            raise ValueError("thời hạn ghi hoặc count và unit, hoặc parameter")
         if self.count is not None and self.unit is None:
-            raise ValueError("a counted duration needs a unit")
+            raise ValueError("thời hạn có count phải có unit")
         return self
 
 
@@ -150,7 +150,7 @@ class DeadlineRule(_Strict):
     @model_validator(mode="after")
     def _legal_deadline_has_consumer(self) -> DeadlineRule:
         if self.kind == "legal" and self.expiry_event is None:
-            raise ValueError(f"legal deadline {self.id} must name the event fired when it expires")
+            raise ValueError(f"thời hạn luật định {self.id} phải ghi bước thực hiện khi hết hạn (expiry_event)")
         return self
 
 
@@ -206,14 +206,24 @@ def check_graph(
     states = definition.states
     initial = [name for name, state in states.items() if state.initial]
     if len(initial) != 1:
-        problems.append(f"needs exactly one initial state, has {initial}")
+        problems.append(f"phải có đúng một trạng thái khởi đầu, đang có {initial}")
     finals = definition.final_states
     if not finals:
-        problems.append("has no final state")
-    problems += [f"unknown regime {key}" for key in definition.regimes if key not in known_regimes]
-    problems += [f"opening role {role} unknown" for role in definition.opening_roles if role not in known_roles]
+        problems.append("không có trạng thái kết thúc")
+    problems += [
+        f"chế độ pháp lý không có trong danh mục: {key}" for key in definition.regimes if key not in known_regimes
+    ]
+    problems += [
+        f"vai trò mở hồ sơ không có trong danh mục: {role}"
+        for role in definition.opening_roles
+        if role not in known_roles
+    ]
     for name, state in states.items():
-        problems += [f"state {name}: task role {t.role} unknown" for t in state.tasks if t.role not in known_roles]
+        problems += [
+            f"trạng thái {name}: vai trò của công việc không có trong danh mục: {t.role}"
+            for t in state.tasks
+            if t.role not in known_roles
+        ]
     problems += _check_transitions(definition, known_roles, known_guards, known_forms)
     problems += _check_deadlines(definition)
     if len(initial) == 1:
@@ -227,36 +237,40 @@ def _check_transitions(
     problems: list[str] = []
     states = definition.states
     for transition in definition.transitions:
-        where = f"transition {transition.event} {list(transition.source)} -> {transition.dest}"
+        where = f"chuyển tiếp {transition.event} {list(transition.source)} -> {transition.dest}"
         if transition.event not in definition.events:
-            problems.append(f"{where}: event not declared under events")
+            problems.append(f"{where}: bước chưa được khai báo trong events")
         if not transition.roles:
-            problems.append(f"{where}: no role may fire it")
-        problems += [f"{where}: role {r} unknown" for r in transition.roles if r not in known_roles]
-        problems += [f"{where}: guard {g} not registered" for g in transition.guards if g not in known_guards]
-        problems += [f"{where}: form {f} not in the catalogue" for f in transition.documents if f not in known_forms]
+            problems.append(f"{where}: không có vai trò nào được thực hiện")
+        problems += [f"{where}: vai trò không có trong danh mục: {r}" for r in transition.roles if r not in known_roles]
+        problems += [f"{where}: điều kiện chưa được đăng ký: {g}" for g in transition.guards if g not in known_guards]
+        problems += [
+            f"{where}: mẫu văn bản không có trong danh mục: {f}" for f in transition.documents if f not in known_forms
+        ]
         problems += [
             f"{where}: notice role {n.to_role} unknown" for n in transition.notices if n.to_role not in known_roles
         ]
         for source in transition.source:
             if source != ANY_OPEN_STATE and source not in states:
-                problems.append(f"{where}: unknown source state {source}")
+                problems.append(f"{where}: trạng thái nguồn không tồn tại: {source}")
             elif source in definition.final_states:
-                problems.append(f"{where}: leaves final state {source}")
+                problems.append(f"{where}: đi ra từ trạng thái kết thúc {source}")
         if transition.dest != SAME_STATE and transition.dest not in states:
-            problems.append(f"{where}: unknown destination state {transition.dest}")
+            problems.append(f"{where}: trạng thái đích không tồn tại: {transition.dest}")
         payload = definition.events.get(transition.event, EventDefinition(title_vi="")).payload
         for name in (transition.designates, transition.relocates):
             if name is not None and name not in payload:
-                problems.append(f"{where}: names {name}, which is not a payload field of the event")
+                problems.append(f"{where}: trường {name} không thuộc dữ liệu của bước")
         for start in transition.start_procedures:
             if start.window is not None:
                 problems += _check_duration(definition, start.window.duration, f"{where}: window")
                 fact = start.window.start_at_fact
                 if fact is not None and fact not in _fact_fields(definition):
-                    problems.append(f"{where}: window counts from fact {fact}, which no payload records")
+                    problems.append(f"{where}: thời hạn chuyển tiếp tính từ dữ kiện {fact} mà không bước nào ghi nhận")
     used_events = {transition.event for transition in definition.transitions}
-    problems += [f"event {e} is declared but no transition uses it" for e in definition.events if e not in used_events]
+    problems += [
+        f"bước {e} được khai báo nhưng không chuyển tiếp nào dùng" for e in definition.events if e not in used_events
+    ]
     return problems
 
 
@@ -265,28 +279,30 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
     edges = definition.edges()
     rule_ids = [rule.id for rule in definition.deadlines]
     if len(rule_ids) != len(set(rule_ids)):
-        problems.append("deadline ids must be unique")
+        problems.append("mã thời hạn phải là duy nhất")
     fact_fields = {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
     for rule in definition.deadlines:
-        where = f"deadline {rule.id}"
-        problems += [f"{where}: unknown state {s}" for s in rule.active_in if s not in definition.states]
-        problems += [f"{where}: replaces unknown deadline {r}" for r in rule.replaces if r not in rule_ids]
+        where = f"thời hạn {rule.id}"
+        problems += [f"{where}: trạng thái không tồn tại: {s}" for s in rule.active_in if s not in definition.states]
+        problems += [f"{where}: thay thế thời hạn không tồn tại: {r}" for r in rule.replaces if r not in rule_ids]
         for event in rule.start_on:
             dests = {dest for _, dest, t in edges if t.event == event}
             if not dests:
-                problems.append(f"{where}: starts on {event}, which no transition fires")
+                problems.append(f"{where}: bắt đầu từ bước {event} mà không chuyển tiếp nào có")
             elif not dests & set(rule.active_in):
-                problems.append(f"{where}: starts on {event} but that event never enters an active state")
+                problems.append(
+                    f"{where}: bắt đầu từ bước {event} nhưng bước này không dẫn vào trạng thái áp dụng thời hạn"
+                )
         problems += _check_duration(definition, rule.duration, where)
         if rule.start_at_fact is not None and rule.start_at_fact not in fact_fields:
-            problems.append(f"{where}: counts from fact {rule.start_at_fact}, which no payload records")
+            problems.append(f"{where}: tính từ dữ kiện {rule.start_at_fact} mà không bước nào ghi nhận")
         if rule.expiry_event is not None:
             consumers = {source for source, _, t in edges if t.event == rule.expiry_event}
             missing = [state for state in rule.active_in if state not in consumers]
             if missing:
-                problems.append(f"{where}: expiry event {rule.expiry_event} cannot be fired from {missing}")
+                problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} không thực hiện được từ {missing}")
             if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
-                problems.append(f"{where}: expiry event {rule.expiry_event} must be allowed to the system role")
+                problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} phải cho phép vai trò system")
     return problems
 
 
@@ -299,7 +315,7 @@ def _check_duration(definition: ProcedureDefinition, duration: Duration, where: 
         return []
     parameter = definition.parameters.get(duration.parameter)
     if parameter is None or not isinstance(parameter.value, int) or parameter.unit not in set(TimeUnit):
-        return [f"{where}: parameter {duration.parameter} is not a whole duration in a time unit"]
+        return [f"{where}: tham số {duration.parameter} không phải là một thời hạn (số nguyên kèm đơn vị thời gian)"]
     return []
 
 
@@ -312,14 +328,16 @@ def _check_reachability(definition: ProcedureDefinition, initial: str, finals: f
             forward[source].add(dest)
             backward[dest].add(source)
     reachable = _closure(initial, forward)
-    problems += [f"state {s} is unreachable from {initial}" for s in definition.states if s not in reachable]
+    problems += [f"trạng thái {s} không thể đến được từ {initial}" for s in definition.states if s not in reachable]
     for name in definition.states:
         if name not in finals and not (forward[name] - {name}):
-            problems.append(f"state {name} is a dead end (not final, no way out)")
+            problems.append(f"trạng thái {name} là ngõ cụt (chưa kết thúc nhưng không có lối ra)")
     can_finish: set[str] = set()
     for final in finals:
         can_finish |= _closure(final, backward)
-    problems += [f"state {s} has no path to a final state" for s in definition.states if s not in can_finish]
+    problems += [
+        f"trạng thái {s} không có đường đến trạng thái kết thúc" for s in definition.states if s not in can_finish
+    ]
     return problems
 
 

@@ -68,23 +68,23 @@ class RegimeTable(_Strict):
     def _check(self) -> RegimeTable:
         starts = [regime.starts for regime in self.regimes]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
-            raise ValueError("regimes must be listed in strictly increasing start order")
+            raise ValueError("các chế độ pháp lý phải xếp theo ngày bắt đầu tăng dần")
         keys = [regime.key for regime in self.regimes]
         for name, role in self.roles.items():
             if role.unit_kind not in self.unit_kinds:
-                raise ValueError(f"role {name}: unknown unit kind {role.unit_kind}")
+                raise ValueError(f"vai trò {name}: loại đơn vị không tồn tại {role.unit_kind}")
             unknown = (set(role.exists_in) | set(role.successors)) - set(keys)
             if unknown:
-                raise ValueError(f"role {name}: unknown regimes {sorted(unknown)}")
+                raise ValueError(f"vai trò {name}: chế độ pháp lý không tồn tại {sorted(unknown)}")
             for successors in role.successors.values():
                 missing = set(successors) - set(self.roles)
                 if missing:
-                    raise ValueError(f"role {name}: unknown successor roles {sorted(missing)}")
+                    raise ValueError(f"vai trò {name}: vai trò kế thừa không tồn tại {sorted(missing)}")
         for name in self.roles:
             first = min(keys.index(key) for key in self.roles[name].exists_in)
             for regime in keys[first:]:
                 if not self._resolve_in(name, regime, depth=0):
-                    raise ValueError(f"role {name} has no holder in regime {regime}")
+                    raise ValueError(f"vai trò {name} không có ai đảm nhận trong chế độ {regime}")
         return self
 
     @cached_property

@@ -100,3 +100,19 @@ def test_demo_officers_can_use_the_api(database: str) -> None:
             ("addiction_determination", "2022-01-01"),
             ("addiction_determination", "2026-07-01"),
         ]
+
+
+def test_procedures_check_fails_on_a_broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = Path(__file__).resolve().parents[1] / "config" / "procedures" / "addiction_determination"
+    target = tmp_path / "addiction_determination"
+    target.mkdir()
+    text = (source / "2022-01-01.yaml").read_text(encoding="utf-8")
+    (target / "2022-01-01.yaml").write_text(text.replace("guards: [case_a_b_c]", "guards: [case_x]"), encoding="utf-8")
+    monkeypatch.setenv("HOSO_PROCEDURES_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["procedures", "check"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "điều kiện chưa được đăng ký: case_x" in result.output
