@@ -45,6 +45,8 @@ class PayloadField(_Strict):
     choices: dict[str, str] = Field(default_factory=dict)
     fact: bool = False
     """When true, the value is kept on the dossier as a fact that later guards and deadlines read."""
+    unit_kind: str | None = None
+    """For a field naming a unit (a transition ``designates`` it): the kind of unit it must be."""
 
     @model_validator(mode="after")
     def _choices_for_enum(self) -> PayloadField:
@@ -200,6 +202,7 @@ def check_graph(
     known_guards: set[str],
     known_forms: set[str],
     known_regimes: set[str],
+    known_unit_kinds: set[str],
 ) -> list[str]:
     """Every structural problem of a procedure, as readable sentences (empty when sound)."""
     problems: list[str] = []
@@ -224,7 +227,7 @@ def check_graph(
             for t in state.tasks
             if t.role not in known_roles
         ]
-    problems += _check_transitions(definition, known_roles, known_guards, known_forms)
+    problems += _check_transitions(definition, known_roles, known_guards, known_forms, known_unit_kinds)
     problems += _check_deadlines(definition)
     if len(initial) == 1:
         problems += _check_reachability(definition, initial[0], finals)
@@ -232,7 +235,11 @@ def check_graph(
 
 
 def _check_transitions(
-    definition: ProcedureDefinition, known_roles: set[str], known_guards: set[str], known_forms: set[str]
+    definition: ProcedureDefinition,
+    known_roles: set[str],
+    known_guards: set[str],
+    known_forms: set[str],
+    known_unit_kinds: set[str],
 ) -> list[str]:
     problems: list[str] = []
     states = definition.states
@@ -261,6 +268,10 @@ def _check_transitions(
         for name in (transition.designates, transition.relocates):
             if name is not None and name not in payload:
                 problems.append(f"{where}: trường {name} không thuộc dữ liệu của bước")
+        if transition.designates in payload:
+            kind = payload[transition.designates].unit_kind
+            if kind is None or kind not in known_unit_kinds:
+                problems.append(f"{where}: trường {transition.designates} phải ghi unit_kind hợp lệ")
         for start in transition.start_procedures:
             if start.window is not None:
                 problems += _check_duration(definition, start.window.duration, f"{where}: window")

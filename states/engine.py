@@ -108,7 +108,12 @@ class DossierEngine:
         place = commune(subject.commune_code)
         _check_subject(subject, today)
         require_role(self.rulebook.regimes, actor, definition.opening_roles, today, "mở hồ sơ thủ tục này")
-        new_dossier = {"parties": {}, "province_code": place.province_code, "commune_code": place.code}
+        # A unit that acts only where designated (a health facility receiving a voluntary applicant from
+        # anywhere) is designated by opening the dossier itself.
+        parties: dict[str, str] = {}
+        if self.rulebook.regimes.unit_kinds[actor.unit_kind].designated_only:
+            parties[actor.unit_kind] = actor.unit_code
+        new_dossier = {"parties": parties, "province_code": place.province_code, "commune_code": place.code}
         require_jurisdiction(self.rulebook.regimes, actor, new_dossier)
         regime = self.rulebook.regimes.regime_at(today).key
         dossier_id = str(uuid.uuid4())
@@ -125,7 +130,7 @@ class DossierEngine:
                     commune_code=place.code,
                     province_code=place.province_code,
                     facts={},
-                    parties={},
+                    parties=parties,
                     opened_at=now,
                     opened_by=actor.user_id,
                     updated_at=now,
@@ -145,7 +150,7 @@ class DossierEngine:
                 occurred_at=now,
                 payload={"procedure_version": definition.version, "person_id": person_id},
             )
-            self._open_tasks(conn, definition, dossier_id, definition.initial_state, {}, 1, now, today)
+            self._open_tasks(conn, definition, dossier_id, definition.initial_state, parties, 1, now, today)
         return dossier_id
 
     # -- firing ----------------------------------------------------------------------------------------
@@ -214,8 +219,13 @@ class DossierEngine:
         parties = dict(row["parties"])
         place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
         if transition.designates is not None:
+            field = step.definition.events[transition.event].payload[transition.designates]
             unit_code = step.stored[transition.designates]
-            parties[_unit_kind(step.conn, unit_code)] = unit_code
+            kind = _unit_kind(step.conn, unit_code)
+            if kind != field.unit_kind:
+                expected = self.rulebook.regimes.unit_kinds[str(field.unit_kind)].title_vi
+                raise InvalidInputError(f"Đơn vị '{unit_code}' không phải là {expected}", field=transition.designates)
+            parties[kind] = unit_code
         if transition.relocates is not None:
             new_place = commune(step.stored[transition.relocates])
             place = {"commune_code": new_place.code, "province_code": new_place.province_code}

@@ -24,7 +24,10 @@ def covers(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> bo
     designated = dossier["parties"].get(actor.unit_kind)
     if designated is not None:
         return bool(designated == actor.unit_code)
-    scope = regimes.unit_kinds[actor.unit_kind].scope
+    kind = regimes.unit_kinds[actor.unit_kind]
+    if kind.designated_only:
+        return False
+    scope = kind.scope
     if scope == "national":
         return True
     if scope in ("province", "district"):

@@ -187,6 +187,7 @@ def load_rulebook(
             known_guards=set(GUARDS),
             known_forms=set(forms.forms),
             known_regimes={regime.key for regime in regimes.regimes},
+            known_unit_kinds=set(regimes.unit_kinds),
         )
         problems += [f"{definition.code}/{definition.version}: {problem}" for problem in found]
         if not found:

@@ -35,6 +35,7 @@ class Regime(_Strict):
 class UnitKind(_Strict):
     title_vi: str
     scope: Scope
+    designated_only: bool = False
 
 
 class Role(_Strict):

@@ -45,6 +45,10 @@ def to_determination(dossier: Dossier, case: str = "a") -> None:
 
 def to_observation(dossier: Dossier, case: str = "a") -> None:
     to_determination(dossier, case)
+    with pytest.raises(InvalidInputError, match="không phải là Cơ sở y tế"):
+        dossier.fire("police", "request_sent", {**REQUEST, "facility_unit": "CAX-00004"})
+    with pytest.raises(InvalidInputError, match="Không có đơn vị"):
+        dossier.fire("police", "request_sent", {**REQUEST, "facility_unit": "YT-99"})
     dossier.fire("police", "request_sent", REQUEST)
     assert dossier.view()["parties"] == {"health_facility": "YT-01-01"}
     dossier.fire("clerk", "received", RECEIVED)
@@ -256,6 +260,24 @@ def test_conclusion_must_match_the_criteria(world: World) -> None:
     assert outbox_names(dossier, "document")[-1] == "tt18.pl04_06"
     dossier.fire("head", "concluded_not_addicted", conclusion(1))
     assert dossier.state == "not_addicted"
+
+
+def test_health_facilities_act_only_where_designated(world: World) -> None:
+    dossier = world.open()
+    for clerk in ("clerk", "other_clerk"):
+        with pytest.raises(PermissionDeniedError):
+            dossier.view(clerk)
+        with pytest.raises(PermissionDeniedError):
+            dossier.fire(clerk, "died", {"died_on": "2026-03-02", "evidence": "x"})
+    to_determination(dossier)
+    dossier.fire("police", "request_sent", REQUEST)
+    assert dossier.view("clerk")["state"] == "requested"
+    with pytest.raises(PermissionDeniedError):
+        dossier.view("other_clerk")
+    voluntary = world.open(opener="hcm_clerk")  # a voluntary applicant from Hà Nội at a facility in TP.HCM
+    assert voluntary.view("hcm_clerk")["parties"] == {"health_facility": "YT-79-01"}
+    with pytest.raises(PermissionDeniedError):
+        voluntary.view("clerk")
 
 
 def test_death_closes_any_open_dossier_and_complaints_keep_the_state(world: World) -> None:

@@ -37,6 +37,7 @@ def problems_of(data: dict[str, Any], rulebook: Rulebook) -> list[str]:
         known_guards=set(GUARDS),
         known_forms=set(rulebook.forms.forms),
         known_regimes={r.key for r in regimes.regimes},
+        known_unit_kinds=set(regimes.unit_kinds),
     )
 
 
@@ -107,6 +108,9 @@ def _mutations() -> list[tuple[str, Any, str]]:
     def bad_designation(d: dict[str, Any]) -> None:
         d["transitions"][0]["designates"] = "no_such_field"
 
+    def designation_without_kind(d: dict[str, Any]) -> None:
+        del d["events"]["request_sent"]["payload"]["facility_unit"]["unit_kind"]
+
     return [
         ("second initial", second_initial, "đúng một trạng thái khởi đầu"),
         ("unreachable", unreachable, "trạng thái orphan không thể đến được"),
@@ -123,6 +127,7 @@ def _mutations() -> list[tuple[str, Any, str]]:
         ("undeclared event", undeclared_event, "bước chưa được khai báo"),
         ("unused event", unused_event, "bước never_used được khai báo nhưng không chuyển tiếp nào dùng"),
         ("bad designation", bad_designation, "no_such_field"),
+        ("designation without kind", designation_without_kind, "facility_unit phải ghi unit_kind"),
     ]
 
 
