@@ -356,3 +356,24 @@ def test_dossier_is_pinned_to_the_version_in_force_when_opened(world: World) -> 
     old.fire("police", "test_positive", POSITIVE)
     assert old.view()["procedure_version"] == "2022-01-01"
     assert [entry["regime"] for entry in old.view()["history"]] == ["VN2025B", "VN2026"]
+
+
+def test_luat_120_version_runs_the_requested_path(world: World) -> None:
+    world.at("2026-08-03T09:00:00+07:00")
+    dossier = world.open()
+    assert dossier.view()["procedure_version"] == "2026-07-01"
+    dossier.fire("police", "test_positive", {**POSITIVE, "tested_at": "2026-08-03T08:00:00+07:00"})
+    with pytest.raises(GuardFailedError, match="256a"):
+        dossier.fire("police", "status_checked", {"art27_case": "c"})
+    dossier.fire("police", "status_checked", {"art27_case": "c", "penal_256a_window": "none"})
+    dossier.fire("police", "request_sent", REQUEST)
+    dossier.fire("clerk", "received", {**RECEIVED, "received_at": "2026-08-03T14:00:00+07:00"})
+    dossier.fire("head", "concluded_addicted", {**conclusion(3), "concluded_on": "2026-08-04"})
+    dossier.fire("police", "result_served", {"served_at": "2026-08-04T10:00:00+07:00"})
+    view = dossier.view()
+    assert view["state"] == "closed_addicted"
+    assert {entry["regime"] for entry in view["history"]} == {"VN2026"}
+    window = next(row for row in dossier.outbox() if row["kind"] == "start_procedure")["payload"]["window"]
+    # Tue 04/08/2026 + 5 working days = Tue 11/08/2026; the basis is marked unverified under Luật 120.
+    assert datetime.fromisoformat(window["due_at"]).astimezone(VN_TZ).date() == date(2026, 8, 11)
+    assert window["explanation"]["evidence"] == "unverified"
