@@ -16,32 +16,35 @@ from tests.factories import SubjectFactory
 
 THREADS = 12
 ROUNDS = 4
-POSITIVE = {
+POSITIVE: dict[str, object] = {
     "tested_at": "2026-03-02T08:00:00+07:00",
     "test_ground": "caught_using",
     "sample_type": "urine",
     "substances": "Heroin",
 }
+TEST_KEYS = ("tested_at", "test_ground", "sample_type")
 
 
-def race(engine: DossierEngine, actor: Actor, dossier_id: str, version: int, label: str) -> Counter[str]:
-    """THREADS threads fire at once on the same expected version."""
-    barrier = threading.Barrier(THREADS)
+Attempt = tuple[str, dict[str, object]]
+
+
+def race(engine: DossierEngine, actor: Actor, dossier_id: str, version: int, attempts: list[Attempt]) -> Counter[str]:
+    """One thread per attempt, all released at once on the same expected version; counts winners by event."""
+    barrier = threading.Barrier(len(attempts))
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def attempt(index: int) -> None:
-        payload = {"complainant": "subject", "complaint_against": "result", "summary": f"{label} luồng {index}"}
+    def attempt(event: str, payload: dict[str, object]) -> None:
         barrier.wait()
         try:
-            engine.fire(actor, dossier_id, "complaint_filed", payload, version)
-            result = "won"
+            engine.fire(actor, dossier_id, event, payload, version)
+            result = f"won:{event}"
         except ConflictError:
             result = "conflict"
         with lock:
             outcomes[result] += 1
 
-    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(THREADS)]
+    threads = [threading.Thread(target=attempt, args=pair) for pair in attempts]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -49,13 +52,34 @@ def race(engine: DossierEngine, actor: Actor, dossier_id: str, version: int, lab
     return outcomes
 
 
+def complaints(label: str) -> list[Attempt]:
+    return [
+        ("complaint_filed", {"complainant": "subject", "complaint_against": "result", "summary": f"{label} luồng {n}"})
+        for n in range(THREADS)
+    ]
+
+
+def test_opposite_results_race_one_wins(world: World) -> None:
+    dossier = world.open()
+    opposite_results: list[Attempt] = [
+        ("test_positive", POSITIVE) if n % 2 else ("test_negative", {k: POSITIVE[k] for k in TEST_KEYS})
+        for n in range(THREADS)
+    ]
+    outcomes = race(world.engine, world.actors["police"], dossier.id, 1, opposite_results)
+    assert sum(outcomes.values()) == THREADS and outcomes["conflict"] == THREADS - 1
+    winner = next(key.removeprefix("won:") for key in outcomes if key.startswith("won:"))
+    view = dossier.view("admin")
+    assert (view["version"], [entry["event"] for entry in view["history"]]) == (2, ["dossier_opened", winner])
+    assert view["state"] == {"test_positive": "user_confirmed", "test_negative": "closed_negative"}[winner]
+
+
 def test_conflicting_fires_never_lose_an_update(world: World) -> None:
     dossier = world.open()
     dossier.fire("police", "test_positive", POSITIVE)
     for round_number in range(ROUNDS):
         version = dossier.view("admin")["version"]
-        outcomes = race(world.engine, world.actors["police"], dossier.id, version, f"vòng {round_number}")
-        assert outcomes == Counter({"won": 1, "conflict": THREADS - 1})
+        outcomes = race(world.engine, world.actors["police"], dossier.id, version, complaints(f"vòng {round_number}"))
+        assert outcomes == Counter({"won:complaint_filed": 1, "conflict": THREADS - 1})
     view = dossier.view("admin")
     assert view["version"] == 2 + ROUNDS
     assert [entry["seq"] for entry in view["history"]] == list(range(1, 3 + ROUNDS))
