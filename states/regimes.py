@@ -145,9 +145,6 @@ class RegimeTable(_Strict):
             holders |= self._resolve_in(successor, regime, depth + 1)
         return frozenset(holders)
 
-    def scope_of(self, role: str) -> Scope:
-        return self.unit_kinds[self.roles[self.canonical_role(role)].unit_kind].scope
-
 
 def load_regime_table(config_dir: Path) -> RegimeTable:
     regimes = load_model(config_dir / "regimes.yaml", _RegimesFile)
