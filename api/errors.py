@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from states.errors import (
     AuthenticationError,
@@ -76,6 +77,24 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
+_HTTP_MESSAGES = {
+    401: "Chưa đăng nhập hoặc mã truy cập không hợp lệ",
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy địa chỉ yêu cầu",
+    405: "Phương thức không được hỗ trợ cho địa chỉ này",
+}
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    """Errors raised by the framework itself (no token, unknown route), in Vietnamese."""
+    assert isinstance(error, StarletteHTTPException)
+    detail = _HTTP_MESSAGES.get(error.status_code, str(error.detail))
+    return JSONResponse(
+        status_code=error.status_code, content={"detail": detail, "code": "http_error"}, headers=error.headers
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(HosoError, _hoso_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -75,8 +75,16 @@ def test_login_refuses_wrong_password_and_unknown_user(client: TestClient) -> No
 
 
 def test_requests_without_a_valid_token_are_refused(client: TestClient) -> None:
-    assert client.get("/api/v1/dossiers/x").status_code == 401
+    response = client.get("/api/v1/dossiers/x")
+    assert (response.status_code, response.headers["www-authenticate"]) == (401, "Bearer")
+    assert response.json()["detail"] == "Chưa đăng nhập hoặc mã truy cập không hợp lệ"
     assert client.get("/api/v1/dossiers/x", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+
+
+def test_framework_errors_are_in_vietnamese(client: TestClient) -> None:
+    assert client.get("/api/v1/nowhere").json()["detail"] == "Không tìm thấy địa chỉ yêu cầu"
+    response = client.delete("/api/v1/me")
+    assert (response.status_code, response.json()["detail"]) == (405, "Phương thức không được hỗ trợ cho địa chỉ này")
 
 
 def test_token_expires_on_the_clock(client: TestClient, world: World) -> None:
