@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from api import errors
 from api.deps import Services
@@ -13,19 +12,19 @@ from config.settings import Settings, get_settings
 from states.clock import Clock, SystemClock
 from states.engine import DossierEngine
 from states.procedures import Rulebook, load_rulebook
-from states.store.database import make_engine
+from states.store.database import Database
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    db: Engine | None = None,
+    db: Database | None = None,
     rulebook: Rulebook | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     clock = clock or SystemClock()
-    db = db or make_engine(settings.database_url)
+    db = db or Database(settings.database_url)
     rulebook = rulebook or load_rulebook(
         CONFIG_DIR, procedures_dir=settings.procedures_dir, calendars_dir=settings.calendars_dir
     )

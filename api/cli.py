@@ -19,7 +19,7 @@ from states.diagrams import mermaid
 from states.engine import DossierEngine
 from states.errors import HosoError
 from states.procedures import Rulebook, describe, load_rulebook
-from states.store.database import make_engine, unit_of_work
+from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
 
@@ -59,7 +59,9 @@ def db_upgrade() -> None:
     """Áp dụng các migration đến phiên bản mới nhất."""
     url = get_settings().database_url
     upgrade(url)
-    console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {make_engine(url).url.render_as_string()}")
+    database = Database(url)
+    console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {database.display_url()}")
+    database.dispose()
 
 
 @app.command()
@@ -84,9 +86,9 @@ def units_create(
     """Tạo đơn vị."""
     rulebook = _rulebook()
     try:
-        with unit_of_work(make_engine(get_settings().database_url)) as conn:
+        with Database(get_settings().database_url).transaction() as repo:
             create_unit(
-                conn, rulebook.regimes, code=code, name=name, kind=kind, commune_code=commune, province_code=province
+                repo, rulebook.regimes, code=code, name=name, kind=kind, commune_code=commune, province_code=province
             )
     except HosoError as error:
         _fail(error)
@@ -104,9 +106,9 @@ def users_create(
     """Tạo người dùng."""
     rulebook = _rulebook()
     try:
-        with unit_of_work(make_engine(get_settings().database_url)) as conn:
+        with Database(get_settings().database_url).transaction() as repo:
             user_id = create_user(
-                conn,
+                repo,
                 rulebook.regimes,
                 username=username,
                 password=password,
@@ -176,10 +178,10 @@ def deadlines_sweep(
     """Thực hiện các bước tự động của những thời hạn luật định đã hết (một lần)."""
     settings = get_settings()
     rulebook = _rulebook()
-    db = make_engine(settings.database_url)
+    db = Database(settings.database_url)
     try:
-        with db.connect() as conn:
-            system = actor_by_username(conn, system_user)
+        with db.reading() as repo:
+            system = actor_by_username(repo, system_user)
         outcomes = sweep_due_deadlines(DossierEngine(rulebook, db, SystemClock()), system)
     except HosoError as error:
         _fail(error)
@@ -194,7 +196,7 @@ def demo_seed() -> None:
     """Tạo đơn vị, người dùng và hồ sơ mẫu tại phường Hoàn Kiếm (00070)."""
     settings = get_settings()
     rulebook = _rulebook()
-    db = make_engine(settings.database_url)
+    db = Database(settings.database_url)
     lines = seed(db, rulebook, DossierEngine(rulebook, db, SystemClock()))
     if not lines:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")

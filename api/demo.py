@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
-
 from states.accounts import actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from states.store.database import unit_of_work
-from states.store.tables import users
+from states.store.database import Database
 
 DEMO_PASSWORD = "hoso-demo-2026"
 COMMUNE = "00070"
@@ -113,17 +110,17 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
     ]
 
 
-def seed(db: Engine, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
+def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     """Creates the demo data once; returns printable lines (empty when it was already there)."""
     now = engine.clock.now()
-    with unit_of_work(db) as conn:
-        if conn.scalar(select(users.c.id).where(users.c.username == "admin")) is not None:
+    with db.transaction() as repo:
+        if repo.username_taken("admin"):
             return []
         for unit in UNITS:
-            create_unit(conn, rulebook.regimes, **unit)
+            create_unit(repo, rulebook.regimes, **unit)
         for username, full_name, role, unit_code in USERS:
             create_user(
-                conn,
+                repo,
                 rulebook.regimes,
                 username=username,
                 password=DEMO_PASSWORD,
@@ -132,8 +129,8 @@ def seed(db: Engine, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
                 unit_code=unit_code,
                 now=now,
             )
-    with db.connect() as conn:
-        actors: dict[str, Actor] = {username: actor_by_username(conn, username) for username, *_ in USERS}
+    with db.reading() as repo:
+        actors: dict[str, Actor] = {username: actor_by_username(repo, username) for username, *_ in USERS}
     lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}):"]
     lines += [f"  {username:<18} {role:<16} {unit}" for username, _, role, unit in USERS]
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Engine
 
 from api.security import username_from_token
 from config.settings import Settings
@@ -16,6 +15,7 @@ from states.actors import Actor
 from states.clock import Clock
 from states.engine import DossierEngine
 from states.procedures import Rulebook
+from states.store.database import Database
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
@@ -24,7 +24,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 class Services:
     settings: Settings
     rulebook: Rulebook
-    db: Engine
+    db: Database
     clock: Clock
     engine: DossierEngine
 
@@ -39,8 +39,8 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 def current_actor(token: Annotated[str, Depends(oauth2_scheme)], wired: ServicesDep) -> Actor:
     username = username_from_token(token, secret=wired.settings.secret_key.get_secret_value(), now=wired.clock.now())
-    with wired.db.connect() as conn:
-        return actor_by_username(conn, username)
+    with wired.db.reading() as repo:
+        return actor_by_username(repo, username)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

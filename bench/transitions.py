@@ -30,7 +30,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from config import CONFIG_DIR
 from states.accounts import actor_by_username, create_unit, create_user
@@ -39,7 +39,7 @@ from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
 from states.procedures import Rulebook, load_rulebook
-from states.store.database import make_engine, unit_of_work
+from states.store.database import Database
 from states.store.migrate import upgrade
 
 PATH: list[tuple[str, str, dict[str, Any]]] = [
@@ -80,19 +80,19 @@ OFFICERS = {
 }
 
 
-def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Engine, dict[str, Actor]]:
-    db = make_engine(url)
-    if db.dialect.name == "postgresql":
-        with db.begin() as conn:
+def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Database, dict[str, Actor]]:
+    db = Database(url)
+    if db.backend == "postgresql":
+        with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(url)
-    with unit_of_work(db) as conn:
-        create_unit(conn, rulebook.regimes, code="CAX-00070", name="CA", kind="commune_police", commune_code="00070")
-        create_unit(conn, rulebook.regimes, code="YT-01-01", name="YT", kind="health_facility", province_code="01")
+    with db.transaction() as repo:
+        create_unit(repo, rulebook.regimes, code="CAX-00070", name="CA", kind="commune_police", commune_code="00070")
+        create_unit(repo, rulebook.regimes, code="YT-01-01", name="YT", kind="health_facility", province_code="01")
         for username, (role, unit) in OFFICERS.items():
             create_user(
-                conn,
+                repo,
                 rulebook.regimes,
                 username=username,
                 password="benchmark-password",
@@ -101,8 +101,8 @@ def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Engine, di
                 unit_code=unit,
                 now=clock.now(),
             )
-    with db.connect() as conn:
-        actors = {username: actor_by_username(conn, username) for username in OFFICERS}
+    with db.reading() as repo:
+        actors = {username: actor_by_username(repo, username) for username in OFFICERS}
     return db, actors
 
 
@@ -147,7 +147,7 @@ BARE_STATEMENTS = {
 }
 
 
-def run_bare(db: Engine, dossier_ids: list[str], now: datetime) -> tuple[int, float]:
+def run_bare(db: Database, dossier_ids: list[str], now: datetime) -> tuple[int, float]:
     """The same writes per transition as the engine, as hand-written SQL with precomputed values."""
     sql = {name: text(statement) for name, statement in BARE_STATEMENTS.items()}
     naive = now.replace(tzinfo=None)
@@ -160,7 +160,7 @@ def run_bare(db: Engine, dossier_ids: list[str], now: datetime) -> tuple[int, fl
             body = json.dumps(payload, sort_keys=True, ensure_ascii=False)
             digest = hashlib.sha256((prev_hash + dossier_id + event + body).encode()).hexdigest()
             params = {"id": dossier_id, "seq": seq, "prev": seq - 1, "now": naive, "due": due, "event": event}
-            with db.begin() as conn:
+            with db.engine.begin() as conn:
                 assert conn.execute(sql["advance"], params).rowcount == 1
                 conn.execute(sql["history"], {**params, "payload": body, "prev_hash": prev_hash, "hash": digest})
                 conn.execute(sql["close_tasks"], params)

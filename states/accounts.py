@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, RowMapping, insert, select
 
 from states.actors import Actor
 from states.errors import AuthenticationError, ConflictError, DefinitionError, InvalidInputError, NotFoundError
 from states.payloads import has_control_characters
 from states.places import commune, province_name
 from states.regimes import RegimeTable
-from states.store.tables import units, users
+from states.store.repository import Record, Repository
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user close to that of a wrong password.
@@ -29,7 +27,7 @@ def hash_password(password: str) -> str:
 
 
 def create_unit(
-    conn: Connection,
+    repo: Repository,
     regimes: RegimeTable,
     *,
     code: str,
@@ -52,15 +50,13 @@ def create_unit(
         commune_code = None
     elif scope == "district":
         raise InvalidInputError("Cấp huyện không còn tồn tại từ 01/07/2025; không tạo đơn vị cấp huyện mới")
-    if conn.scalar(select(units.c.code).where(units.c.code == code)) is not None:
+    if repo.unit(code) is not None:
         raise ConflictError(f"Đã có đơn vị mang mã {code}", field="code")
-    conn.execute(
-        insert(units).values(code=code, name=name, kind=kind, commune_code=commune_code, province_code=province_code)
-    )
+    repo.insert_unit(code=code, name=name, kind=kind, commune_code=commune_code, province_code=province_code)
 
 
 def create_user(
-    conn: Connection,
+    repo: Repository,
     regimes: RegimeTable,
     *,
     username: str,
@@ -76,7 +72,7 @@ def create_user(
         canonical = None
     if canonical is None or not regimes.roles[canonical].user_role:
         raise InvalidInputError(f"Vai trò không hợp lệ cho người dùng: {role}", field="role")
-    unit = conn.execute(select(units).where(units.c.code == unit_code)).mappings().first()
+    unit = repo.unit(unit_code)
     if unit is None:
         raise NotFoundError(f"Không có đơn vị mang mã {unit_code}", field="unit")
     expected_kind = regimes.roles[canonical].unit_kind
@@ -84,24 +80,20 @@ def create_user(
         raise InvalidInputError(
             f"Vai trò {canonical} thuộc loại đơn vị {expected_kind}, không thuộc {unit['kind']}", field="role"
         )
-    if conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
+    if repo.username_taken(username):
         raise ConflictError(f"Tên đăng nhập {username} đã tồn tại", field="username")
-    result = conn.execute(
-        insert(users).values(
-            username=username,
-            full_name=full_name,
-            password_hash=hash_password(password),
-            role=canonical,
-            unit_code=unit_code,
-            active=True,
-            created_at=now,
-        )
+    return repo.insert_user(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=canonical,
+        unit_code=unit_code,
+        active=True,
+        created_at=now,
     )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
 
 
-def _actor(row: RowMapping) -> Actor:
+def _actor(row: Record) -> Actor:
     return Actor(
         user_id=row["id"],
         username=row["username"],
@@ -114,25 +106,10 @@ def _actor(row: RowMapping) -> Actor:
     )
 
 
-def _select_actor() -> Any:
-    return select(
-        users.c.id,
-        users.c.username,
-        users.c.full_name,
-        users.c.role,
-        users.c.unit_code,
-        users.c.password_hash,
-        users.c.active,
-        units.c.kind,
-        units.c.province_code,
-        units.c.commune_code,
-    ).join(units, units.c.code == users.c.unit_code)
-
-
-def authenticate(conn: Connection, username: str, password: str) -> Actor:
+def authenticate(repo: Repository, username: str, password: str) -> Actor:
     if has_control_characters(username) or len(username) > 80:
         raise AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng")
-    row = conn.execute(_select_actor().where(users.c.username == username)).mappings().first()
+    row = repo.officer(username)
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -142,8 +119,8 @@ def authenticate(conn: Connection, username: str, password: str) -> Actor:
     return _actor(row)
 
 
-def actor_by_username(conn: Connection, username: str) -> Actor:
-    row = conn.execute(_select_actor().where(users.c.username == username)).mappings().first()
+def actor_by_username(repo: Repository, username: str) -> Actor:
+    row = repo.officer(username)
     if row is None or not row["active"]:
         raise AuthenticationError("Tài khoản không tồn tại hoặc đã bị khóa")
     return _actor(row)

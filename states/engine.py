@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, insert, select
-from sqlalchemy.exc import IntegrityError
-
 from states.actors import Actor
 from states.clock import Clock
 from states.deadlines import plan, plan_window
@@ -38,9 +35,8 @@ from states.payloads import facts_from, has_control_characters, validate_payload
 from states.permissions import holders, require_jurisdiction, require_role
 from states.places import commune
 from states.procedures import Rulebook
-from states.store import statements
-from states.store.database import unit_of_work
-from states.store.tables import dossiers, persons, units
+from states.store.database import Database
+from states.store.repository import Record, Repository
 
 OPENING_EVENT = "dossier_opened"
 
@@ -78,9 +74,9 @@ _OpenDeadline = tuple[int, str, datetime]
 class _Step:
     """One firing being written: everything the effects need, read once."""
 
-    conn: Connection
+    repo: Repository
     definition: ProcedureDefinition
-    row: RowMapping
+    row: Record
     transition: TransitionDefinition
     dest: str
     actor: Actor
@@ -93,7 +89,7 @@ class _Step:
 
 
 class DossierEngine:
-    def __init__(self, rulebook: Rulebook, db: Engine, clock: Clock) -> None:
+    def __init__(self, rulebook: Rulebook, db: Database, clock: Clock) -> None:
         self.rulebook = rulebook
         self.db = db
         self.clock = clock
@@ -117,28 +113,26 @@ class DossierEngine:
         require_jurisdiction(self.rulebook.regimes, actor, new_dossier)
         regime = self.rulebook.regimes.regime_at(today).key
         dossier_id = str(uuid.uuid4())
-        with unit_of_work(self.db) as conn:
-            person_id = _upsert_person(conn, subject, now)
-            conn.execute(
-                insert(dossiers).values(
-                    id=dossier_id,
-                    procedure_code=definition.code,
-                    procedure_version=definition.version,
-                    state=definition.initial_state,
-                    version=1,
-                    person_id=person_id,
-                    commune_code=place.code,
-                    province_code=place.province_code,
-                    facts={},
-                    parties=parties,
-                    opened_at=now,
-                    opened_by=actor.user_id,
-                    updated_at=now,
-                    closed_at=None,
-                )
+        with self.db.transaction() as repo:
+            person_id = _upsert_person(repo, subject, now)
+            repo.insert_dossier(
+                id=dossier_id,
+                procedure_code=definition.code,
+                procedure_version=definition.version,
+                state=definition.initial_state,
+                version=1,
+                person_id=person_id,
+                commune_code=place.code,
+                province_code=place.province_code,
+                facts={},
+                parties=parties,
+                opened_at=now,
+                opened_by=actor.user_id,
+                updated_at=now,
+                closed_at=None,
             )
             self._append_history(
-                conn,
+                repo,
                 dossier_id=dossier_id,
                 seq=1,
                 prev_hash=GENESIS_HASH,
@@ -150,7 +144,7 @@ class DossierEngine:
                 occurred_at=now,
                 payload={"procedure_version": definition.version, "person_id": person_id},
             )
-            self._open_tasks(conn, definition, dossier_id, definition.initial_state, parties, 1, now, today)
+            self._open_tasks(repo, definition, dossier_id, definition.initial_state, parties, 1, now, today)
         return dossier_id
 
     # -- firing ----------------------------------------------------------------------------------------
@@ -162,16 +156,11 @@ class DossierEngine:
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
         regimes = self.rulebook.regimes
-        with unit_of_work(self.db) as conn:
-            rows = conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().all()
-            if not rows:
+        with self.db.transaction() as repo:
+            loaded = repo.dossier_for_step(dossier_id)
+            if loaded is None:
                 raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
-            row = rows[0]
-            open_deadlines: list[_OpenDeadline] = [
-                (line["deadline_id"], line["deadline_rule_id"], line["deadline_due_at"])
-                for line in rows
-                if line["deadline_id"] is not None
-            ]
+            row, open_deadlines = loaded
             require_jurisdiction(regimes, actor, row)
             if row["version"] != expected_version:
                 raise StaleVersionError(
@@ -198,7 +187,7 @@ class DossierEngine:
             if actor.role not in holders(regimes, transition.roles, today):
                 raise PermissionDeniedError(f"Vai trò của bạn không được thực hiện '{step_title}' trong trường hợp này")
             step = _Step(
-                conn=conn,
+                repo=repo,
                 definition=definition,
                 row=row,
                 transition=transition,
@@ -221,7 +210,7 @@ class DossierEngine:
         if transition.designates is not None:
             field = step.definition.events[transition.event].payload[transition.designates]
             unit_code = step.stored[transition.designates]
-            kind = _unit_kind(step.conn, unit_code)
+            kind = _unit_kind(step.repo, unit_code)
             if kind != field.unit_kind:
                 expected = self.rulebook.regimes.unit_kinds[str(field.unit_kind)].title_vi
                 raise InvalidInputError(f"Đơn vị '{unit_code}' không phải là {expected}", field=transition.designates)
@@ -230,24 +219,21 @@ class DossierEngine:
             new_place = commune(step.stored[transition.relocates])
             place = {"commune_code": new_place.code, "province_code": new_place.province_code}
         is_final = step.dest in step.definition.final_states
-        result = step.conn.execute(
-            statements.advance_dossier,
-            {
-                "b_id": row["id"],
-                "b_expected": step.seq - 1,
-                "state": step.dest,
-                "version": step.seq,
-                "facts": step.facts,
-                "parties": parties,
-                "updated_at": step.now,
-                "closed_at": step.now if is_final else None,
-                **place,
-            },
+        advanced = step.repo.advance_dossier(
+            row["id"],
+            step.seq - 1,
+            state=step.dest,
+            version=step.seq,
+            facts=step.facts,
+            parties=parties,
+            updated_at=step.now,
+            closed_at=step.now if is_final else None,
+            **place,
         )
-        if result.rowcount != 1:
+        if not advanced:
             raise StaleVersionError("Hồ sơ vừa được người khác cập nhật; hãy tải lại hồ sơ")
         self._append_history(
-            step.conn,
+            step.repo,
             dossier_id=row["id"],
             seq=step.seq,
             prev_hash=row["head_hash"] or GENESIS_HASH,
@@ -260,25 +246,17 @@ class DossierEngine:
             payload=step.stored,
         )
         if step.dest != row["state"] or transition.relocates is not None:
-            step.conn.execute(
-                statements.close_open_tasks,
-                {
-                    "b_dossier": row["id"],
-                    "closed_at": step.now,
-                    "closed_seq": step.seq,
-                    "closed_by": step.actor.user_id,
-                },
-            )
+            step.repo.close_open_tasks(row["id"], at=step.now, seq=step.seq, by=step.actor.user_id)
             if not is_final:
                 self._open_tasks(
-                    step.conn, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
+                    step.repo, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
                 )
         self._move_deadlines(step, open_deadlines)
         self._write_outbox(step)
 
     # -- effects ---------------------------------------------------------------------------------------
 
-    def _append_history(self, conn: Connection, **values: Any) -> None:
+    def _append_history(self, repo: Repository, **values: Any) -> None:
         actor: Actor = values.pop("actor")
         prev_hash: str = values.pop("prev_hash")
         row = {
@@ -288,11 +266,11 @@ class DossierEngine:
             "actor_role": actor.role,
             "actor_unit": actor.unit_code,
         }
-        conn.execute(statements.insert_history, {**row, "prev_hash": prev_hash, "hash": row_hash(row, prev_hash)})
+        repo.insert_history({**row, "prev_hash": prev_hash, "hash": row_hash(row, prev_hash)})
 
     def _open_tasks(
         self,
-        conn: Connection,
+        repo: Repository,
         definition: ProcedureDefinition,
         dossier_id: str,
         state: str,
@@ -318,8 +296,7 @@ class DossierEngine:
                     "opened_seq": seq,
                 }
             )
-        if rows:
-            conn.execute(statements.insert_tasks, rows)
+        repo.insert_tasks(rows)
 
     def _move_deadlines(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         definition, event = step.definition, step.transition.event
@@ -337,9 +314,8 @@ class DossierEngine:
                 status = "expired"
             else:
                 status = "met" if step.now <= due_at else "met_late"
-            closing.append({"b_id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})
-        if closing:
-            step.conn.execute(statements.close_deadline, closing)
+            closing.append({"id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})
+        step.repo.close_deadlines(closing)
         opening = []
         for rule in starting:
             planned = plan(
@@ -359,8 +335,7 @@ class DossierEngine:
                     "opened_seq": step.seq,
                 }
             )
-        if opening:
-            step.conn.execute(statements.insert_deadlines, opening)
+        step.repo.insert_deadlines(opening)
 
     def _write_outbox(self, step: _Step) -> None:
         transition, dossier_id, seq, now = step.transition, step.row["id"], step.seq, step.now
@@ -410,8 +385,7 @@ class DossierEngine:
                     "facts": step.facts,
                 },
             )
-        if rows:
-            step.conn.execute(statements.insert_outbox, rows)
+        step.repo.insert_outbox(rows)
 
 
 def _check_subject(subject: SubjectInput, today: date) -> None:
@@ -429,39 +403,34 @@ def _check_subject(subject: SubjectInput, today: date) -> None:
         raise InvalidInputError("Giới tính không khớp với số định danh cá nhân", field="sex")
 
 
-def _upsert_person(conn: Connection, subject: SubjectInput, now: datetime) -> int:
+def _upsert_person(repo: Repository, subject: SubjectInput, now: datetime) -> int:
     """The person with this identity number, created on first sight.
 
-    Two officers may open the first dossiers of the same person at the same moment: the insert runs in a
-    savepoint, and the one that loses the race reads the row the other one wrote.
+    Two officers may open the first dossiers of the same person at the same moment: the one whose insert
+    loses the race reads the row the other one wrote.
     """
-    existing = _person_by_id_number(conn, subject)
+    existing = _person_by_id_number(repo, subject)
     if existing is not None:
         return existing
-    try:
-        with conn.begin_nested():
-            result = conn.execute(
-                insert(persons).values(
-                    id_number=subject.id_number,
-                    full_name=subject.full_name.strip(),
-                    date_of_birth=subject.date_of_birth,
-                    sex=subject.sex or sex_from_id_number(subject.id_number),
-                    commune_code=subject.commune_code,
-                    address=subject.address,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        concurrent = _person_by_id_number(conn, subject)
-        if concurrent is None:
-            raise
-        return concurrent
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+    created = repo.insert_person(
+        id_number=subject.id_number,
+        full_name=subject.full_name.strip(),
+        date_of_birth=subject.date_of_birth,
+        sex=subject.sex or sex_from_id_number(subject.id_number),
+        commune_code=subject.commune_code,
+        address=subject.address,
+        created_at=now,
+    )
+    if created is not None:
+        return created
+    concurrent = _person_by_id_number(repo, subject)
+    if concurrent is None:
+        raise ConflictError("Không ghi được thông tin người này; hãy thử lại", field="id_number")
+    return concurrent
 
 
-def _person_by_id_number(conn: Connection, subject: SubjectInput) -> int | None:
-    existing = conn.execute(select(persons).where(persons.c.id_number == subject.id_number)).mappings().first()
+def _person_by_id_number(repo: Repository, subject: SubjectInput) -> int | None:
+    existing = repo.person_by_id_number(subject.id_number)
     if existing is None:
         return None
     if existing["full_name"] != subject.full_name.strip() or existing["date_of_birth"] != subject.date_of_birth:
@@ -471,8 +440,8 @@ def _person_by_id_number(conn: Connection, subject: SubjectInput) -> int | None:
     return int(existing["id"])
 
 
-def _unit_kind(conn: Connection, unit_code: str) -> str:
-    kind = conn.scalar(select(units.c.kind).where(units.c.code == unit_code))
-    if kind is None:
+def _unit_kind(repo: Repository, unit_code: str) -> str:
+    unit = repo.unit(unit_code)
+    if unit is None:
         raise InvalidInputError(f"Không có đơn vị mang mã '{unit_code}'", field="unit")
-    return str(kind)
+    return str(unit["kind"])

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from states.actors import Actor
 from states.engine import DossierEngine
 from states.errors import HosoError, PermissionDeniedError
-from states.store.tables import deadlines, dossiers
 
 
 @dataclass(frozen=True)
@@ -28,19 +25,13 @@ class SweepOutcome:
 def sweep_due_deadlines(engine: DossierEngine, system: Actor, *, limit: int = 500) -> list[SweepOutcome]:
     if system.role != "system":
         raise PermissionDeniedError("Chỉ tài khoản có vai trò 'system' được thực hiện các bước tự động khi hết hạn")
-    now = engine.clock.now()
-    with engine.db.connect() as conn:
-        due = conn.execute(
-            select(deadlines.c.dossier_id, deadlines.c.rule_id, deadlines.c.expiry_event, dossiers.c.version)
-            .join(dossiers, dossiers.c.id == deadlines.c.dossier_id)
-            .where(deadlines.c.status == "open", deadlines.c.kind == "legal", deadlines.c.due_at <= now)
-            .order_by(deadlines.c.due_at)
-            .limit(limit)
-        ).all()
+    with engine.db.reading() as repo:
+        due = repo.due_legal_deadlines(engine.clock.now(), limit)
     outcomes = []
-    for dossier_id, rule_id, event, version in due:
+    for deadline in due:
+        dossier_id, rule_id, event = deadline["dossier_id"], deadline["rule_id"], deadline["expiry_event"]
         try:
-            result = engine.fire(system, dossier_id, event, {}, version)
+            result = engine.fire(system, dossier_id, event, {}, deadline["version"])
         except HosoError as error:
             outcomes.append(SweepOutcome(dossier_id, rule_id, event, False, error.message))
         else:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from states.actors import Actor
 from states.engine import require_dossier_id
 from states.errors import NotFoundError
@@ -15,11 +13,11 @@ from states.legal_time import VN_TZ
 from states.permissions import holders, require_jurisdiction
 from states.places import commune
 from states.procedures import CompiledProcedure, Rulebook
-from states.store.tables import deadlines, dossiers, history, persons, tasks
+from states.store.repository import Record, Repository
 
 
-def _dossier_row(conn: Connection, dossier_id: str) -> Any:
-    row = conn.execute(select(dossiers).where(dossiers.c.id == require_dossier_id(dossier_id))).mappings().first()
+def _dossier_row(repo: Repository, dossier_id: str) -> Record:
+    row = repo.dossier(require_dossier_id(dossier_id))
     if row is None:
         raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
     return row
@@ -52,22 +50,18 @@ def actions_for(rulebook: Rulebook, compiled: CompiledProcedure, state: str, act
     return result
 
 
-def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
-    row = _dossier_row(conn, dossier_id)
+def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
+    row = _dossier_row(repo, dossier_id)
     dossier_id = row["id"]
     require_jurisdiction(rulebook.regimes, actor, row)
     today = now.astimezone(VN_TZ).date()
     compiled = rulebook.pinned(row["procedure_code"], row["procedure_version"])
     definition = compiled.definition
-    person = conn.execute(select(persons).where(persons.c.id == row["person_id"])).mappings().one()
+    person = repo.person(row["person_id"])
     place = commune(row["commune_code"])
-    task_rows = conn.execute(select(tasks).where(tasks.c.dossier_id == dossier_id).order_by(tasks.c.id)).mappings()
-    deadline_rows = conn.execute(
-        select(deadlines).where(deadlines.c.dossier_id == dossier_id).order_by(deadlines.c.id)
-    ).mappings()
-    history_rows = conn.execute(
-        select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)
-    ).mappings()
+    task_rows = repo.tasks(dossier_id)
+    deadline_rows = repo.deadlines(dossier_id)
+    history_rows = repo.history(dossier_id)
     return {
         "id": row["id"],
         "procedure": row["procedure_code"],
@@ -146,15 +140,11 @@ def dossier_view(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: A
     }
 
 
-def verify_history(conn: Connection, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
-    row = _dossier_row(conn, dossier_id)
-    dossier_id = row["id"]
+def verify_history(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
+    row = _dossier_row(repo, dossier_id)
     require_jurisdiction(rulebook.regimes, actor, row)
-    rows = conn.execute(select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)).mappings()
+    rows = repo.history(row["id"])
     result = verify_chain(rows)
-    stored_head = conn.scalar(
-        select(history.c.seq).where(history.c.dossier_id == dossier_id).order_by(history.c.seq.desc()).limit(1)
-    )
-    if result["valid"] and stored_head != row["version"]:
+    if result["valid"] and (not rows or rows[-1]["seq"] != row["version"]):
         result = {"valid": False, "rows": result["rows"], "reason": "version_mismatch"}
-    return {"dossier_id": dossier_id, **result}
+    return {"dossier_id": row["id"], **result}

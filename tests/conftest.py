@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select, text
+from sqlalchemy import text
 
 from config import CONFIG_DIR
 from states import accounts
@@ -22,9 +22,8 @@ from states.actors import Actor
 from states.clock import FixedClock
 from states.engine import DossierEngine, FireResult, SubjectInput
 from states.procedures import Rulebook, load_rulebook
-from states.store.database import make_engine, unit_of_work
+from states.store.database import Database
 from states.store.migrate import upgrade
-from states.store.tables import outbox
 from states.views import dossier_view
 from tests.factories import SubjectFactory
 
@@ -84,34 +83,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("HOSO_TEST_POSTGRES_URL is not set")
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as conn:
+    database = Database(POSTGRES_URL)
+    with database.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    database.dispose()
     upgrade(POSTGRES_URL)
     return POSTGRES_URL
 
 
 @pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database on each backend."""
     if request.param == "sqlite":
         path = tmp_path / "hoso.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        engine = make_engine(f"sqlite:///{path}")
+        database = Database(f"sqlite:///{path}")
     else:
         url = request.getfixturevalue("postgres_migrated")
-        engine = make_engine(url, pool_size=20, max_overflow=10)
-        with engine.begin() as conn:
+        database = Database(url, pool_size=20, max_overflow=10)
+        with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    yield engine
-    engine.dispose()
+    yield database
+    database.dispose()
 
 
 @dataclass
 class World:
-    db: Engine
+    db: Database
     rulebook: Rulebook
     clock: FixedClock
     actors: dict[str, Actor] = field(default_factory=dict)
@@ -136,8 +135,8 @@ class Dossier:
     id: str
 
     def view(self, who: str = "police") -> dict[str, Any]:
-        with self.world.db.connect() as conn:
-            return dossier_view(conn, self.world.rulebook, self.id, self.world.actors[who], self.world.clock.now())
+        with self.world.db.reading() as repo:
+            return dossier_view(repo, self.world.rulebook, self.id, self.world.actors[who], self.world.clock.now())
 
     def fire(self, who: str, event: str, payload: dict[str, Any] | None = None) -> FireResult:
         """Fire on the version stored in the database, then reload and check what was saved."""
@@ -160,23 +159,18 @@ class Dossier:
         return {d["rule_id"]: d for d in self.view("admin")["deadlines"] if status is None or d["status"] == status}
 
     def outbox(self) -> list[dict[str, Any]]:
-        with self.world.db.connect() as conn:
-            rows = conn.execute(
-                select(outbox.c.kind, outbox.c.name, outbox.c.payload, outbox.c.history_seq)
-                .where(outbox.c.dossier_id == self.id)
-                .order_by(outbox.c.id)
-            ).mappings()
-            return [dict(row) for row in rows]
+        with self.world.db.reading() as repo:
+            return repo.outbox(self.id)
 
 
-def build_world(db: Engine, rulebook: Rulebook, at: datetime) -> World:
+def build_world(db: Database, rulebook: Rulebook, at: datetime) -> World:
     world = World(db=db, rulebook=rulebook, clock=FixedClock(at))
-    with unit_of_work(db) as conn:
+    with db.transaction() as repo:
         for unit in UNITS:
-            create_unit(conn, rulebook.regimes, **unit)
+            create_unit(repo, rulebook.regimes, **unit)
         for username, (role, unit_code) in OFFICERS.items():
             create_user(
-                conn,
+                repo,
                 rulebook.regimes,
                 username=username,
                 password=PASSWORD,
@@ -185,11 +179,11 @@ def build_world(db: Engine, rulebook: Rulebook, at: datetime) -> World:
                 unit_code=unit_code,
                 now=at,
             )
-    with db.connect() as conn:
-        world.actors = {username: actor_by_username(conn, username) for username in OFFICERS}
+    with db.reading() as repo:
+        world.actors = {username: actor_by_username(repo, username) for username in OFFICERS}
     return world
 
 
 @pytest.fixture
-def world(db: Engine, rulebook: Rulebook) -> World:
+def world(db: Database, rulebook: Rulebook) -> World:
     return build_world(db, rulebook, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))

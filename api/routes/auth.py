@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1", tags=["Xác thực"])
 
 @router.post("/auth/token", response_model=TokenOut, summary="Đăng nhập, nhận mã truy cập")
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], wired: ServicesDep) -> TokenOut:
-    with wired.db.connect() as conn:
-        actor = authenticate(conn, form.username, form.password)
+    with wired.db.reading() as repo:
+        actor = authenticate(repo, form.username, form.password)
     token = issue_token(
         actor,
         secret=wired.settings.secret_key.get_secret_value(),

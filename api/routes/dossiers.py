@@ -24,8 +24,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _view(wired: ServicesDep, actor: ActorDep, dossier_id: str) -> DossierOut:
-    with wired.db.connect() as conn:
-        return DossierOut.model_validate(dossier_view(conn, wired.rulebook, dossier_id, actor, wired.clock.now()))
+    with wired.db.reading() as repo:
+        return DossierOut.model_validate(dossier_view(repo, wired.rulebook, dossier_id, actor, wired.clock.now()))
 
 
 @router.get("/procedures", response_model=list[ProcedureVersionOut], summary="Các thủ tục và phiên bản")
@@ -69,5 +69,5 @@ def fire_event(dossier_id: str, body: EventIn, wired: ServicesDep, actor: ActorD
     summary="Kiểm tra chuỗi băm của lịch sử hồ sơ",
 )
 def verify(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> VerifyOut:
-    with wired.db.connect() as conn:
-        return VerifyOut.model_validate(verify_history(conn, wired.rulebook, dossier_id, actor))
+    with wired.db.reading() as repo:
+        return VerifyOut.model_validate(verify_history(repo, wired.rulebook, dossier_id, actor))

@@ -1,4 +1,4 @@
-"""Database engines and the unit of work (one transaction per engine call)."""
+"""The database: engine set-up per backend, and the two ways to use it (a transaction, or a read)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from states.store.repository import Repository
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -38,8 +40,31 @@ def make_engine(url: str, **options: Any) -> Engine:
     return engine
 
 
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Connection]:
-    """Everything done on the yielded connection commits together, or not at all."""
-    with engine.begin() as connection:
-        yield connection
+class Database:
+    """hoso's database. Only ``states.store`` knows it is SQLAlchemy underneath."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **options)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repository]:
+        """Everything written through the repository commits together, or not at all."""
+        with self.engine.begin() as connection:
+            yield Repository(connection)
+
+    @contextmanager
+    def reading(self) -> Iterator[Repository]:
+        """Reads from one consistent transaction, rolled back at the end."""
+        with self.engine.connect() as connection:
+            yield Repository(connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

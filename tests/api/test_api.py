@@ -63,7 +63,7 @@ def open_dossier(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def history_count(world: World) -> int:
-    with world.db.connect() as conn:
+    with world.db.engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(history)) or 0)
 
 

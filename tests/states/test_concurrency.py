@@ -111,7 +111,7 @@ def test_simultaneous_first_dossiers_of_one_person_share_the_person(world: World
         thread.join()
     assert errors == []
     assert len(opened) == THREADS
-    with world.db.connect() as conn:
+    with world.db.engine.connect() as conn:
         person_ids = set(conn.scalars(select(dossiers.c.person_id).where(dossiers.c.id.in_(opened))))
         assert len(person_ids) == 1
         assert conn.scalar(select(func.count()).select_from(persons)) == 1

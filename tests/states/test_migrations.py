@@ -6,15 +6,15 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 
-from states.store.database import make_engine
+from states.store.database import Database, make_engine
 from states.store.migrate import downgrade, upgrade
 from states.store.tables import metadata
 
 
-def test_migrated_schema_matches_the_tables(db: Engine) -> None:
-    with db.connect() as conn:
+def test_migrated_schema_matches_the_tables(db: Database) -> None:
+    with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
 

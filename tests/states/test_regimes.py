@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import Engine, insert
+from sqlalchemy import insert
 
 from config import CONFIG_DIR
 from states.accounts import actor_by_username, create_unit, create_user
 from states.errors import InvalidInputError, PermissionDeniedError
 from states.procedures import Rulebook, load_rulebook
-from states.store.database import unit_of_work
+from states.store.database import Database
 from states.store.tables import units
 from tests.conftest import PASSWORD, World, build_world
 
@@ -46,8 +46,8 @@ def test_regime_by_date(rulebook: Rulebook) -> None:
 
 
 def test_no_new_district_units(world: World) -> None:
-    with pytest.raises(InvalidInputError, match="huyện"), unit_of_work(world.db) as conn:
-        create_unit(conn, world.rulebook.regimes, code="CAH-1", name="x", kind="district_police")
+    with pytest.raises(InvalidInputError, match="huyện"), world.db.transaction() as repo:
+        create_unit(repo, world.rulebook.regimes, code="CAH-1", name="x", kind="district_police")
 
 
 @pytest.fixture
@@ -65,17 +65,17 @@ def district_rulebook(tmp_path: Path) -> Rulebook:
     return load_rulebook(CONFIG_DIR, procedures_dir=tmp_path)
 
 
-def test_a_step_after_the_reform_is_owned_by_the_successor(db: Engine, district_rulebook: Rulebook) -> None:
+def test_a_step_after_the_reform_is_owned_by_the_successor(db: Database, district_rulebook: Rulebook) -> None:
     world = build_world(db, district_rulebook, datetime(2025, 2, 20, 2, 0, tzinfo=UTC))
-    with unit_of_work(db) as conn:  # a unit that existed until 28/02/2025
+    with db.engine.begin() as conn:  # a unit that existed until 28/02/2025
         conn.execute(
             insert(units).values(
                 code="CAH-001-01", name="Công an quận Hoàn Kiếm", kind="district_police", province_code="01"
             )
         )
-    with unit_of_work(db) as conn:
+    with db.transaction() as repo:
         create_user(
-            conn,
+            repo,
             district_rulebook.regimes,
             username="district",
             password=PASSWORD,
@@ -84,8 +84,8 @@ def test_a_step_after_the_reform_is_owned_by_the_successor(db: Engine, district_
             unit_code="CAH-001-01",
             now=world.clock.now(),
         )
-    with db.connect() as conn:
-        world.actors["district"] = actor_by_username(conn, "district")
+    with db.reading() as repo:
+        world.actors["district"] = actor_by_username(repo, "district")
     payload = {"tested_at": "2025-02-20T08:00:00+07:00", "test_ground": "drug_traces", "sample_type": "urine"}
     pending = world.open()
     assert pending.view()["tasks"][0]["holder_roles"] == ["district_police"]

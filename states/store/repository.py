@@ -1,0 +1,166 @@
+"""Every query the domain core runs, behind one class; rows come back as plain dicts.
+
+A ``Repository`` wraps one connection: inside ``Database.transaction()`` everything it writes commits
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from states.store import statements
+from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks, units, users
+
+Record = dict[str, Any]
+
+
+class Repository:
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    # -- dossiers --------------------------------------------------------------------------------------
+
+    def dossier(self, dossier_id: str) -> Record | None:
+        row = self._conn.execute(select(dossiers).where(dossiers.c.id == dossier_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def dossier_for_step(self, dossier_id: str) -> tuple[Record, list[tuple[int, str, datetime]]] | None:
+        """The dossier with its subject's birth date and last history hash, and its open deadlines."""
+        rows = self._conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().all()
+        if not rows:
+            return None
+        open_deadlines = [
+            (row["deadline_id"], row["deadline_rule_id"], row["deadline_due_at"])
+            for row in rows
+            if row["deadline_id"] is not None
+        ]
+        return dict(rows[0]), open_deadlines
+
+    def insert_dossier(self, **values: Any) -> None:
+        self._conn.execute(insert(dossiers).values(**values))
+
+    def advance_dossier(self, dossier_id: str, expected_version: int, **values: Any) -> bool:
+        """Write the new state only if nobody moved the dossier since ``expected_version``."""
+        result = self._conn.execute(
+            statements.advance_dossier, {"b_id": dossier_id, "b_expected": expected_version, **values}
+        )
+        return result.rowcount == 1
+
+    # -- persons ---------------------------------------------------------------------------------------
+
+    def person(self, person_id: int) -> Record:
+        return dict(self._conn.execute(select(persons).where(persons.c.id == person_id)).mappings().one())
+
+    def person_by_id_number(self, id_number: str) -> Record | None:
+        row = self._conn.execute(select(persons).where(persons.c.id_number == id_number)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def insert_person(self, **values: Any) -> int | None:
+        """The new person's id, or None when a concurrent transaction inserted the same number first."""
+        try:
+            with self._conn.begin_nested():
+                result = self._conn.execute(insert(persons).values(**values))
+        except IntegrityError:
+            return None
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    # -- history, tasks, deadlines, outbox -------------------------------------------------------------
+
+    def insert_history(self, row: Record) -> None:
+        self._conn.execute(statements.insert_history, row)
+
+    def history(self, dossier_id: str) -> list[Record]:
+        query = select(history).where(history.c.dossier_id == dossier_id).order_by(history.c.seq)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def close_open_tasks(self, dossier_id: str, *, at: datetime, seq: int, by: int) -> None:
+        self._conn.execute(
+            statements.close_open_tasks, {"b_dossier": dossier_id, "closed_at": at, "closed_seq": seq, "closed_by": by}
+        )
+
+    def insert_tasks(self, rows: Sequence[Record]) -> None:
+        if rows:
+            self._conn.execute(statements.insert_tasks, list(rows))
+
+    def tasks(self, dossier_id: str) -> list[Record]:
+        query = select(tasks).where(tasks.c.dossier_id == dossier_id).order_by(tasks.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def close_deadlines(self, closings: Sequence[Record]) -> None:
+        """Each closing: ``id``, ``status``, ``closed_at``, ``closed_seq``."""
+        if closings:
+            self._conn.execute(
+                statements.close_deadline,
+                [{"b_id": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in closings],
+            )
+
+    def insert_deadlines(self, rows: Sequence[Record]) -> None:
+        if rows:
+            self._conn.execute(statements.insert_deadlines, list(rows))
+
+    def deadlines(self, dossier_id: str) -> list[Record]:
+        query = select(deadlines).where(deadlines.c.dossier_id == dossier_id).order_by(deadlines.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def due_legal_deadlines(self, now: datetime, limit: int) -> list[Record]:
+        """Open legal deadlines past due, oldest first, with the current version of their dossier."""
+        query = (
+            select(deadlines.c.dossier_id, deadlines.c.rule_id, deadlines.c.expiry_event, dossiers.c.version)
+            .join(dossiers, dossiers.c.id == deadlines.c.dossier_id)
+            .where(deadlines.c.status == "open", deadlines.c.kind == "legal", deadlines.c.due_at <= now)
+            .order_by(deadlines.c.due_at)
+            .limit(limit)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def insert_outbox(self, rows: Sequence[Record]) -> None:
+        if rows:
+            self._conn.execute(statements.insert_outbox, list(rows))
+
+    def outbox(self, dossier_id: str) -> list[Record]:
+        query = select(outbox).where(outbox.c.dossier_id == dossier_id).order_by(outbox.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    # -- units and users -------------------------------------------------------------------------------
+
+    def unit(self, code: str) -> Record | None:
+        row = self._conn.execute(select(units).where(units.c.code == code)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def insert_unit(self, **values: Any) -> None:
+        self._conn.execute(insert(units).values(**values))
+
+    def username_taken(self, username: str) -> bool:
+        return self._conn.scalar(select(func.count()).where(users.c.username == username)) != 0
+
+    def insert_user(self, **values: Any) -> int:
+        result = self._conn.execute(insert(users).values(**values))
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def officer(self, username: str) -> Record | None:
+        """The user with the kind and place of their unit."""
+        query = (
+            select(
+                users.c.id,
+                users.c.username,
+                users.c.full_name,
+                users.c.role,
+                users.c.unit_code,
+                users.c.password_hash,
+                users.c.active,
+                units.c.kind,
+                units.c.province_code,
+                units.c.commune_code,
+            )
+            .join(units, units.c.code == users.c.unit_code)
+            .where(users.c.username == username)
+        )
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
