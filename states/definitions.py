@@ -146,14 +146,10 @@ class DeadlineRule(_Strict):
     duration: Duration
     active_in: tuple[str, ...]
     replaces: tuple[str, ...] = ()
-    expiry_event: str | None = None
+    expiry_event: str
+    """Fired by the ``system`` officer when the deadline passes: a legal consequence for a legal deadline,
+    a recorded escalation for a service target."""
     basis: LegalReference
-
-    @model_validator(mode="after")
-    def _legal_deadline_has_consumer(self) -> DeadlineRule:
-        if self.kind == "legal" and self.expiry_event is None:
-            raise ValueError(f"thời hạn luật định {self.id} phải ghi bước thực hiện khi hết hạn (expiry_event)")
-        return self
 
 
 class ProcedureDefinition(_Strict):
@@ -307,13 +303,12 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
         problems += _check_duration(definition, rule.duration, where)
         if rule.start_at_fact is not None and rule.start_at_fact not in fact_fields:
             problems.append(f"{where}: tính từ dữ kiện {rule.start_at_fact} mà không bước nào ghi nhận")
-        if rule.expiry_event is not None:
-            consumers = {source for source, _, t in edges if t.event == rule.expiry_event}
-            missing = [state for state in rule.active_in if state not in consumers]
-            if missing:
-                problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} không thực hiện được từ {missing}")
-            if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
-                problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} phải cho phép vai trò system")
+        consumers = {source for source, _, t in edges if t.event == rule.expiry_event}
+        missing = [state for state in rule.active_in if state not in consumers]
+        if missing:
+            problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} không thực hiện được từ {missing}")
+        if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
+            problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} phải cho phép vai trò system")
     return problems
 
 

@@ -308,10 +308,10 @@ class DossierEngine:
             rule = rules[rule_id]
             if rule_id in superseded:
                 status = "superseded"
-            elif step.dest in rule.active_in:
-                continue
             elif step.actor.role == "system" and event == rule.expiry_event and due_at <= step.now:
                 status = "expired"
+            elif step.dest in rule.active_in:
+                continue
             else:
                 status = "met" if step.now <= due_at else "met_late"
             closing.append({"id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})

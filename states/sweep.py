@@ -1,4 +1,4 @@
-"""Firing the expiry events of legal deadlines that have passed, as the ``system`` officer.
+"""Firing the expiry events of deadlines that have passed, as the ``system`` officer.
 
 Each due deadline is handled on its own: one that fails (the dossier moved meanwhile, a guard refuses)
 is reported and the others still run.
@@ -26,7 +26,7 @@ def sweep_due_deadlines(engine: DossierEngine, system: Actor, *, limit: int = 50
     if system.role != "system":
         raise PermissionDeniedError("Chỉ tài khoản có vai trò 'system' được thực hiện các bước tự động khi hết hạn")
     with engine.db.reading() as repo:
-        due = repo.due_legal_deadlines(engine.clock.now(), limit)
+        due = repo.due_deadlines(engine.clock.now(), limit)
     outcomes = []
     for deadline in due:
         dossier_id, rule_id, event = deadline["dossier_id"], deadline["rule_id"], deadline["expiry_event"]

@@ -74,15 +74,22 @@ def test_upgrade_seed_and_users(database: str) -> None:
     assert "thuộc loại đơn vị commune_committee" in refused.output
 
 
-def test_sweep_fires_expired_custody_of_the_demo(database: str) -> None:
+def test_sweep_fires_expired_deadlines_of_the_demo(database: str) -> None:
+    seeded_at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 in Hà Nội
     run("db", "upgrade")
-    seeded = run("demo", "seed")
+    with time_machine.travel(seeded_at, tick=False):
+        seeded = run("demo", "seed")
+        assert "0/0 thời hạn đã xử lý" in run("deadlines", "sweep")
     held = next(line.split()[0] for line in seeded.splitlines() if "Lý Văn Phong" in line)
-    assert "0/0 thời hạn đã xử lý" in run("deadlines", "sweep")
-    with time_machine.travel(datetime.now(UTC) + timedelta(hours=11), tick=False):
+    with time_machine.travel(seeded_at + timedelta(hours=11), tick=False):  # 19:00: custody (12 h) is over
         swept = run("deadlines", "sweep")
     assert f"{held}  custody_base  custody_limit_reached: đã thực hiện — determination_required" in swept
     assert "1/1 thời hạn đã xử lý" in swept
+    with time_machine.travel(seeded_at + timedelta(days=2), tick=False):  # service targets of Monday missed
+        swept = run("deadlines", "sweep")
+    assert "status_check_target  service_target_missed: đã thực hiện — user_confirmed" in swept
+    assert "result_service_target  service_target_missed: đã thực hiện — addicted" in swept
+    assert "2/2 thời hạn đã xử lý" in swept
     refused = runner.invoke(app, ["deadlines", "sweep", "--system-user", "canbo.hoankiem"])
     assert refused.exit_code == 1
     assert "system" in refused.output

@@ -108,12 +108,12 @@ class Repository:
         query = select(deadlines).where(deadlines.c.dossier_id == dossier_id).order_by(deadlines.c.id)
         return [dict(row) for row in self._conn.execute(query).mappings()]
 
-    def due_legal_deadlines(self, now: datetime, limit: int) -> list[Record]:
-        """Open legal deadlines past due, oldest first, with the current version of their dossier."""
+    def due_deadlines(self, now: datetime, limit: int) -> list[Record]:
+        """Open deadlines past due, oldest first, with the current version of their dossier."""
         query = (
             select(deadlines.c.dossier_id, deadlines.c.rule_id, deadlines.c.expiry_event, dossiers.c.version)
             .join(dossiers, dossiers.c.id == deadlines.c.dossier_id)
-            .where(deadlines.c.status == "open", deadlines.c.kind == "legal", deadlines.c.due_at <= now)
+            .where(deadlines.c.status == "open", deadlines.c.due_at <= now)
             .order_by(deadlines.c.due_at)
             .limit(limit)
         )

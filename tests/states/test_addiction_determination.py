@@ -377,3 +377,22 @@ def test_luat_120_version_runs_the_requested_path(world: World) -> None:
     # Tue 04/08/2026 + 5 working days = Tue 11/08/2026; the basis is marked unverified under Luật 120.
     assert datetime.fromisoformat(window["due_at"]).astimezone(VN_TZ).date() == date(2026, 8, 11)
     assert window["explanation"]["evidence"] == "unverified"
+
+
+def test_missed_service_target_is_recorded_and_escalated(world: World) -> None:
+    dossier = world.open()
+    dossier.fire("police", "test_positive", POSITIVE)  # Monday 02/03/2026: check due by the end of the day
+    world.at("2026-03-02T23:59:00+07:00")
+    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    world.at("2026-03-03T07:30:00+07:00")
+    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    assert [(o.rule_id, o.event, o.fired) for o in outcomes] == [("status_check_target", "service_target_missed", True)]
+    view = dossier.view()
+    assert (view["state"], view["history"][-1]["actor"]) == ("user_confirmed", "system")
+    assert dossier.deadlines()["status_check_target"]["status"] == "expired"
+    assert dossier.open_tasks() == [("commune_police", "user_confirmed")]
+    notice = dossier.outbox()[-1]
+    assert (notice["kind"], notice["payload"]["to_roles"]) == ("notice", ["commune_police"])
+    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    dossier.fire("police", "status_checked", {"art27_case": "none", "penal_256a_window": "none"})
+    assert dossier.state == "handed_to_management"
