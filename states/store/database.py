@@ -35,9 +35,14 @@ def make_engine(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front; readers (WAL) read a snapshot without waiting for writers.
+        reading = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_READ_ONLY = "hoso_read_only"
 
 
 class Database:
@@ -64,7 +69,7 @@ class Database:
     def reading(self) -> Iterator[Repository]:
         """Reads from one consistent transaction, rolled back at the end."""
         with self.engine.connect() as connection:
-            yield Repository(connection)
+            yield Repository(connection.execution_options(**{_READ_ONLY: True}))
 
     def dispose(self) -> None:
         self.engine.dispose()
