@@ -49,6 +49,10 @@ def _rulebook() -> Rulebook:
     return load_rulebook(CONFIG_DIR, procedures_dir=settings.procedures_dir, calendars_dir=settings.calendars_dir)
 
 
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
 def _fail(error: HosoError) -> None:
     console.print(f"[red]Lỗi:[/red] {error.message}")
     raise typer.Exit(code=1)
@@ -86,7 +90,7 @@ def units_create(
     """Tạo đơn vị."""
     rulebook = _rulebook()
     try:
-        with Database(get_settings().database_url).transaction() as repo:
+        with _database().transaction() as repo:
             create_unit(
                 repo, rulebook.regimes, code=code, name=name, kind=kind, commune_code=commune, province_code=province
             )
@@ -106,7 +110,7 @@ def users_create(
     """Tạo người dùng."""
     rulebook = _rulebook()
     try:
-        with Database(get_settings().database_url).transaction() as repo:
+        with _database().transaction() as repo:
             user_id = create_user(
                 repo,
                 rulebook.regimes,
@@ -175,10 +179,9 @@ def openapi() -> None:
 def deadlines_sweep(
     system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
 ) -> None:
-    """Thực hiện các bước tự động của những thời hạn luật định đã hết (một lần)."""
-    settings = get_settings()
+    """Thực hiện các bước tự động của những thời hạn đã hết (luật định và chỉ tiêu phục vụ), một lần."""
     rulebook = _rulebook()
-    db = Database(settings.database_url)
+    db = _database()
     try:
         with db.reading() as repo:
             system = actor_by_username(repo, system_user)
@@ -194,9 +197,8 @@ def deadlines_sweep(
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Tạo đơn vị, người dùng và hồ sơ mẫu tại phường Hoàn Kiếm (00070)."""
-    settings = get_settings()
     rulebook = _rulebook()
-    db = Database(settings.database_url)
+    db = _database()
     lines = seed(db, rulebook, DossierEngine(rulebook, db, SystemClock()))
     if not lines:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
