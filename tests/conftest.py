@@ -30,7 +30,19 @@ from tests.factories import SubjectFactory
 POSTGRES_URL = os.environ.get("HOSO_TEST_POSTGRES_URL")
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mat-khau-thu-nghiem"
-TABLES = ("outbox", "deadlines", "tasks", "history", "dossiers", "persons", "users", "units")
+TABLES = (
+    "identity_reviews",
+    "idempotency_keys",
+    "login_attempts",
+    "outbox",
+    "deadlines",
+    "tasks",
+    "history",
+    "dossiers",
+    "persons",
+    "users",
+    "units",
+)
 
 UNITS: tuple[dict[str, Any], ...] = (
     {"code": "HT", "name": "Hệ thống", "kind": "national"},

@@ -87,6 +87,9 @@ persons = Table(
     Column("commune_code", String(5), nullable=False),
     Column("address", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # The name folded for matching: lower case, without diacritics (đ → d), whitespace collapsed.
+    Column("name_key", String(255), nullable=True),
+    Index("ix_persons_name_key", "name_key"),
 )
 
 dossiers = Table(
@@ -124,6 +127,8 @@ history = Table(
     Column("actor_unit", String(40), nullable=False),
     Column("regime", String(10), nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
+    # When the step was written; ``occurred_at`` is the time of the legal fact it records.
+    Column("recorded_at", UtcDateTime, nullable=True),
     Column("payload", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -186,4 +191,43 @@ outbox = Table(
     Column("processed_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Index("ix_outbox_pending", "status", "id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("reason", String(40), nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_login_attempts_username", "username", "at"),
+    Index("ix_login_attempts_address", "address", "at"),
+)
+
+identity_reviews = Table(
+    "identity_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("given", JSON, nullable=False),
+    Column("stored", JSON, nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("opened_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Index("ix_identity_reviews_open", "status", "province_code"),
 )
