@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# openapi-python-client (for the generated-client test) needs an older typer than hoso: its own environment.
+CLIENT_VENV := .venv-openapi-client
+CLIENT_STAMP := $(CLIENT_VENV)/.installed-stamp
+OPENAPI_PYTHON_CLIENT := openapi-python-client==0.29.1
 export HOSO_DATABASE_URL ?= sqlite:///$(CURDIR)/var/hoso.sqlite3
 
-.PHONY: setup demo serve test lint typecheck clean
+.PHONY: setup client-generator demo serve test lint typecheck clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +18,14 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+$(CLIENT_STAMP): Makefile
+	$(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CLIENT_VENV)/bin/python -m pip install --quiet '$(OPENAPI_PYTHON_CLIENT)'
+	touch $(CLIENT_STAMP)
+
+client-generator: $(CLIENT_STAMP)
 
 ## Set up, migrate the embedded SQLite database under var/, load demo data, serve on 127.0.0.1:8000.
 demo: setup
@@ -32,9 +44,9 @@ typecheck: setup
 	$(BIN)/mypy
 
 ## Set up and run the whole suite (also on PostgreSQL when HOSO_TEST_POSTGRES_URL is set).
-test: lint typecheck
+test: lint typecheck client-generator
 	$(BIN)/hoso procedures check
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CLIENT_VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 
 from api.demo import seed
 from config import CONFIG_DIR
-from config.settings import get_settings
-from states.accounts import actor_by_username, create_unit, create_user
+from config.settings import Settings, get_settings
+from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import mermaid
@@ -44,13 +45,27 @@ console = Console()
 SCHEMA_PATH = CONFIG_DIR / "schema" / "procedure.schema.json"
 
 
+def _settings() -> Settings:
+    """The settings, or a plain Vietnamese refusal (e.g. a placeholder secret outside development)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for item in error.errors():
+            console.print(f"[red]Cấu hình không hợp lệ:[/red] {str(item['msg']).removeprefix('Value error, ')}")
+        raise typer.Exit(code=2) from None
+
+
 def _rulebook() -> Rulebook:
-    settings = get_settings()
+    settings = _settings()
     return load_rulebook(CONFIG_DIR, procedures_dir=settings.procedures_dir, calendars_dir=settings.calendars_dir)
 
 
 def _database() -> Database:
-    return Database(get_settings().database_url)
+    return Database(_settings().database_url)
+
+
+def _engine(rulebook: Rulebook, db: Database) -> DossierEngine:
+    return DossierEngine(rulebook, db, SystemClock(), clock_skew=_settings().clock_skew)
 
 
 def _fail(error: HosoError) -> None:
@@ -61,7 +76,7 @@ def _fail(error: HosoError) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Áp dụng các migration đến phiên bản mới nhất."""
-    url = get_settings().database_url
+    url = _settings().database_url
     upgrade(url)
     database = Database(url)
     console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {database.display_url()}")
@@ -76,7 +91,8 @@ def serve(
     """Chạy API (OpenAPI tại /docs và /openapi.json)."""
     from api.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port)
+    # create_app warns (log and standard error) when the development secret is in use.
+    uvicorn.run(create_app(_settings()), host=host, port=port)
 
 
 @units_app.command("create")
@@ -102,13 +118,22 @@ def units_create(
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Tên đăng nhập")],
-    password: Annotated[str, typer.Option(help="Mật khẩu (ít nhất 10 ký tự)", prompt=True, hide_input=True)],
     role: Annotated[str, typer.Option(help="Vai trò (config/roles.yaml)")],
     unit: Annotated[str, typer.Option(help="Mã đơn vị")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Mật khẩu (ít nhất 10 ký tự; hỏi nếu bỏ trống; vai trò system không có mật khẩu)"),
+    ] = None,
     full_name: Annotated[str | None, typer.Option(help="Họ và tên")] = None,
 ) -> None:
-    """Tạo người dùng."""
+    """Tạo người dùng (tài khoản system chỉ dùng nội bộ, không đăng nhập được nên không có mật khẩu)."""
     rulebook = _rulebook()
+    if role == SERVICE_ROLE:
+        if password is not None:
+            console.print("Tài khoản system không đăng nhập bằng mật khẩu; mật khẩu đã nhập được bỏ qua.")
+        password = None
+    elif password is None:
+        password = typer.prompt("Mật khẩu", hide_input=True)
     try:
         with _database().transaction() as repo:
             user_id = create_user(
@@ -185,7 +210,7 @@ def deadlines_sweep(
     try:
         with db.reading() as repo:
             system = actor_by_username(repo, system_user)
-        outcomes = sweep_due_deadlines(DossierEngine(rulebook, db, SystemClock()), system)
+        outcomes = sweep_due_deadlines(_engine(rulebook, db), system)
     except HosoError as error:
         _fail(error)
     for outcome in outcomes:
@@ -199,7 +224,7 @@ def demo_seed() -> None:
     """Tạo đơn vị, người dùng và hồ sơ mẫu tại phường Hoàn Kiếm (00070)."""
     rulebook = _rulebook()
     db = _database()
-    lines = seed(db, rulebook, DossierEngine(rulebook, db, SystemClock()))
+    lines = seed(db, rulebook, _engine(rulebook, db))
     if not lines:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
     for line in lines:

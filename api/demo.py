@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from states.accounts import actor_by_username, create_unit, create_user
+from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
+from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
 from states.legal_time import VN_TZ
@@ -55,7 +56,8 @@ USERS: tuple[tuple[str, str, str, str], ...] = (
     ("yte.hcm", "Ngô Văn Long", "health_facility", "YT-79-01"),
 )
 
-Step = tuple[str, str, dict[str, Any]]
+Step = tuple[str, str, dict[str, Any], float]
+"""Who, which event, its payload, and how many hours before now it was recorded."""
 
 
 def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
@@ -64,38 +66,56 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
     def at(hours_ago: float) -> str:
         return (now - timedelta(hours=hours_ago)).astimezone(VN_TZ).isoformat(timespec="minutes")
 
-    today = now.astimezone(VN_TZ).date().isoformat()
+    # The day of the latest facts: an hour ago, so that no fact lies after the moment it is recorded.
+    today = (now - timedelta(hours=1)).astimezone(VN_TZ).date().isoformat()
     test = {"tested_at": at(3), "test_ground": "caught_using", "sample_type": "urine"}
-    checked: Step = ("canbo.hoankiem", "status_checked", {"art27_case": "a", "penal_256a_window": "none"})
-    requested: Step = ("canbo.hoankiem", "request_sent", {"facility_unit": "YT-01-01", "request_number": "21/GĐN"})
+    checked: Step = ("canbo.hoankiem", "status_checked", {"art27_case": "a", "penal_256a_window": "none"}, 2.5)
+    requested: Step = (
+        "canbo.hoankiem",
+        "request_sent",
+        {"facility_unit": "YT-01-01", "request_number": "21/GĐN"},
+        2.0,
+    )
     received: Step = (
         "yte.tiepnhan",
         "received",
         {"received_at": at(1), "assessment_place": "facility", "substance_class": "opioid"},
+        0.9,
     )
     return [
         ("Đinh Văn Mạnh", []),
-        ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**test, "substances": "Methamphetamine"})]),
+        ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**test, "substances": "Methamphetamine"}, 2.9)]),
         (
             "Lý Văn Phong",
             [
-                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}),
-                ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}, 2.9),
+                ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}, 2.5),
                 (
                     "truong.hoankiem",
                     "custody_ordered",
-                    {"decision_number": "15/QĐ-TGNTTHC", "custody_started_at": at(2), "custody_place": "Trụ sở"},
+                    {
+                        "decision_number": "15/QĐ-TGNTTHC",
+                        "ordered_at": at(2),
+                        "custody_started_at": at(2.1),
+                        "custody_place": "Trụ sở",
+                    },
+                    1.9,
                 ),
             ],
         ),
         (
             "Mai Thị Quyên",
-            [("canbo.hoankiem", "test_positive", {**test, "substances": "Ketamine"}), checked, requested, received],
+            [
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Ketamine"}, 2.9),
+                checked,
+                requested,
+                received,
+            ],
         ),
         (
             "Tạ Văn Sơn",
             [
-                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}),
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}, 2.9),
                 checked,
                 requested,
                 received,
@@ -103,10 +123,11 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
                     "yte.giamdoc",
                     "concluded_addicted",
                     {"concluded_on": today, "criteria_met": 4, "criterion_6_met": True, "physician_name": "Đỗ Văn Hải"},
+                    0.5,
                 ),
             ],
         ),
-        ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": today, "filed_by": "subject"})]),
+        ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": today, "filed_by": "subject"}, 0.2)]),
     ]
 
 
@@ -123,7 +144,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
                 repo,
                 rulebook.regimes,
                 username=username,
-                password=DEMO_PASSWORD,
+                password=None if role == SERVICE_ROLE else DEMO_PASSWORD,
                 full_name=full_name,
                 role=role,
                 unit_code=unit_code,
@@ -131,7 +152,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
             )
     with db.reading() as repo:
         actors: dict[str, Actor] = {username: actor_by_username(repo, username) for username, *_ in USERS}
-    lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}):"]
+    lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}; tài khoản system chỉ chạy nội bộ, không đăng nhập):"]
     lines += [f"  {username:<18} {role:<16} {unit}" for username, _, role, unit in USERS]
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
     for serial, (name, steps) in enumerate(_stages(now), start=1):
@@ -145,10 +166,14 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
             sex=sex,
         )
         opener = "yte.tiepnhan" if steps and steps[0][1] == "application_filed" else "canbo.hoankiem"
-        dossier_id = engine.open_dossier(actors[opener], "addiction_determination", subject)
+        # Each step is recorded at its own time, after the facts it records, as an officer would have.
+        clock = FixedClock(now - timedelta(hours=3.5))
+        timed = DossierEngine(rulebook, db, clock, clock_skew=engine.clock_skew)
+        dossier_id = timed.open_dossier(actors[opener], "addiction_determination", subject)
         version, state = 1, rulebook.in_force("addiction_determination", now.date()).definition.initial_state
-        for username, event, payload in steps:
-            result = engine.fire(actors[username], dossier_id, event, payload, version)
+        for username, event, payload, hours_ago in steps:
+            clock.set(now - timedelta(hours=hours_ago))
+            result = timed.fire(actors[username], dossier_id, event, payload, version)
             version, state = result.version, result.state
         lines.append(f"  {dossier_id}  {name:<16} {state}")
     return lines

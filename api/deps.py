@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.security import username_from_token
-from config.settings import Settings
-from states.accounts import actor_by_username
+from config.settings import Settings, warn_if_development_secret
+from states.accounts import SERVICE_ROLE, actor_by_username
 from states.actors import Actor
 from states.clock import Clock
 from states.engine import DossierEngine
+from states.errors import AuthenticationError
+from states.logins import ThrottlePolicy
 from states.procedures import Rulebook
 from states.store.database import Database
 
@@ -28,6 +31,21 @@ class Services:
     clock: Clock
     engine: DossierEngine
 
+    def __post_init__(self) -> None:
+        # The services are wired once per application (``create_app``, hence ``hoso serve``): the moment to
+        # say that this server signs its tokens with the public development secret.
+        warn_if_development_secret(self.settings)
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        account_failures=settings.login_account_failures,
+        address_failures=settings.login_address_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        first_delay=timedelta(seconds=settings.login_first_delay_seconds),
+        max_delay=timedelta(minutes=settings.login_max_delay_minutes),
+    )
+
 
 def services(request: Request) -> Services:
     wired: Services = request.app.state.services
@@ -40,7 +58,11 @@ ServicesDep = Annotated[Services, Depends(services)]
 def current_actor(token: Annotated[str, Depends(oauth2_scheme)], wired: ServicesDep) -> Actor:
     username = username_from_token(token, secret=wired.settings.secret_key.get_secret_value(), now=wired.clock.now())
     with wired.db.reading() as repo:
-        return actor_by_username(repo, username)
+        actor = actor_by_username(repo, username)
+    if actor.role == SERVICE_ROLE:
+        # The service identity acts only in-process; a token naming it was not issued by this server's login.
+        raise AuthenticationError("Mã truy cập không hợp lệ")
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from states.definitions import PayloadField
+from states.procedures import Rulebook
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_VERSION = 2_147_483_647
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` string is a date: never a number (a timestamp) or a date and time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("iso_date", "phải là ngày dạng YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, Field(strict=False), BeforeValidator(_iso_date_only)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a string is not a number, a boolean is not an integer, a number is not a date.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SubjectIn(_In):
     full_name: str = Field(min_length=1, max_length=255, description="Họ và tên")
-    date_of_birth: date = Field(description="Ngày sinh")
-    id_number: str = Field(pattern=r"^\d{12}$", description="Số định danh cá nhân (12 chữ số)")
-    commune_code: str = Field(pattern=r"^\d{5}$", description="Mã xã, phường nơi cư trú (hoặc nơi vi phạm)")
+    date_of_birth: IsoDate = Field(description="Ngày sinh (YYYY-MM-DD)")
+    id_number: str = Field(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân (12 chữ số)")
+    commune_code: str = Field(pattern=r"^[0-9]{5}$", description="Mã xã, phường nơi cư trú (hoặc nơi vi phạm)")
     sex: Literal["male", "female"] | None = None
     address: str | None = Field(default=None, max_length=500)
 
@@ -24,12 +43,21 @@ class SubjectIn(_In):
 class DossierCreate(_In):
     procedure: str = Field(min_length=1, max_length=60, examples=["addiction_determination"])
     subject: SubjectIn
+    occurred_on: IsoDate | None = Field(
+        default=None,
+        description="Ngày của sự việc mở hồ sơ (ví dụ ngày phát hiện sử dụng); quyết định phiên bản thủ tục và "
+        "chế độ pháp lý áp dụng. Mặc định: hôm nay",
+    )
 
 
 class EventIn(_In):
     event: str = Field(min_length=1, max_length=60)
-    expected_version: int = Field(ge=1, description="Phiên bản hồ sơ mà người gửi đã xem")
-    payload: dict[str, Any] = Field(default_factory=dict)
+    expected_version: int = Field(ge=1, le=MAX_VERSION, description="Phiên bản hồ sơ mà người gửi đã xem")
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Dữ liệu của bước: đối tượng theo lược đồ của bước đó (xem `payload_schema` của từng bước "
+        "trong `actions` của hồ sơ)",
+    )
 
 
 class TokenOut(BaseModel):
@@ -48,6 +76,10 @@ class ActionOut(BaseModel):
     event: str
     title: str
     payload: dict[str, dict[str, Any]]
+    payload_schema: str | None = Field(
+        default=None, description="Tên lược đồ dữ liệu của bước trong components/schemas của hợp đồng OpenAPI"
+    )
+    required: list[str] = Field(default_factory=list, description="Các trường bắt buộc của dữ liệu bước")
 
 
 class TaskOut(BaseModel):
@@ -89,6 +121,29 @@ class HistoryOut(BaseModel):
 
 
 class DossierOut(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _name_payload_schemas(cls, data: Any) -> Any:
+        """Each action names its payload schema in the contract and lists its required fields."""
+        if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
+            return data
+        actions = [
+            {
+                "payload_schema": payload_schema_name(data["procedure"], data["procedure_version"], action["event"]),
+                "required": [name for name, field in action.get("payload", {}).items() if field.get("required")],
+                **action,
+            }
+            if isinstance(action, dict)
+            else action
+            for action in data["actions"]
+        ]
+        return {**data, "actions": actions}
+
+    visible: bool = Field(
+        default=True,
+        description="false khi bước vừa ghi đã chuyển hồ sơ ra ngoài thẩm quyền của người gửi: chỉ còn phiên "
+        "bản, trạng thái và nơi hồ sơ được chuyển đến",
+    )
     id: str
     procedure: str
     procedure_title: str
@@ -98,7 +153,7 @@ class DossierOut(BaseModel):
     final: bool
     version: int
     regime: str
-    subject: SubjectOut
+    subject: SubjectOut | None
     commune_code: str
     commune_name: str
     province_code: str
@@ -137,3 +192,120 @@ class MeOut(BaseModel):
     full_name: str
     role: str
     unit_code: str
+
+
+class PersonDossierOut(BaseModel):
+    id: str
+    procedure: str
+    state: str
+    opened_at: str
+    closed: bool
+
+
+class PersonOut(BaseModel):
+    id_number: str
+    full_name: str
+    date_of_birth: str
+    sex: str | None
+    dossiers: list[PersonDossierOut] = Field(description="Chỉ các hồ sơ thuộc thẩm quyền của đơn vị người tìm")
+
+
+class ProblemItem(BaseModel):
+    """Một lỗi của yêu cầu."""
+
+    field: str | None = Field(default=None, description="Trường bị lỗi (đường dẫn, ví dụ subject.id_number)")
+    detail: str = Field(description="Mô tả lỗi")
+
+
+class ProblemDetails(BaseModel):
+    """Mọi câu trả lời lỗi (RFC 9457, application/problem+json)."""
+
+    type: str = Field(description="URI ổn định của loại lỗi", examples=["urn:hoso:problem:stale_version"])
+    title: str = Field(description="Tiêu đề ngắn theo mã trạng thái HTTP")
+    status: int = Field(description="Mã trạng thái HTTP")
+    detail: str = Field(description="Giải thích cho người dùng")
+    code: str = Field(description="Mã lỗi ổn định (snake_case)", examples=["stale_version"])
+    field: str | None = Field(default=None, description="Trường bị lỗi, khi lỗi nằm ở một trường")
+    current_version: int | None = Field(default=None, description="Phiên bản hiện tại của hồ sơ (lỗi 409)")
+    problems: list[ProblemItem] | None = Field(default=None, description="Danh sách lỗi (tối đa 20)", max_length=20)
+
+
+class ConflictProblem(ProblemDetails):
+    """Lỗi 409 khi thực hiện bước: luôn kèm phiên bản hiện tại của hồ sơ."""
+
+    current_version: int = Field(description="Phiên bản hiện tại của hồ sơ: tải lại hồ sơ rồi gửi lại")
+
+
+# -- the payload of each event, from the procedure files ---------------------------------------------------
+
+EMPTY_PAYLOAD = "EmptyPayload"
+_MAX_STRING = 500
+_MAX_TEXT = 10_000
+
+
+def _pascal(identifier: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", identifier) if part)
+
+
+def payload_schema_name(procedure: str, version: str, event: str) -> str:
+    """The component name of an event's payload, e.g. ``AddictionDetermination20260701TestPositivePayload``."""
+    return f"{_pascal(procedure)}{version.replace('-', '')}{_pascal(event)}Payload"
+
+
+def _field_schema(field: PayloadField) -> dict[str, Any]:
+    described: dict[str, Any] = {"description": field.title_vi}
+    if field.type == "string":
+        return {"type": "string", "minLength": 1, "maxLength": _MAX_STRING, **described}
+    if field.type == "text":
+        return {"type": "string", "minLength": 1, "maxLength": _MAX_TEXT, **described}
+    if field.type == "integer":
+        return {"type": "integer", **described}
+    if field.type == "boolean":
+        return {"type": "boolean", **described}
+    if field.type == "date":
+        return {"type": "string", "format": "date", "description": f"{field.title_vi} (YYYY-MM-DD)"}
+    if field.type == "datetime":
+        return {
+            "type": "string",
+            "format": "date-time",
+            "description": f"{field.title_vi} (ISO 8601; không ghi múi giờ thì hiểu là giờ Việt Nam, UTC+7)",
+        }
+    choices = "; ".join(f"{value}: {label}" for value, label in field.choices.items())
+    return {"type": "string", "enum": list(field.choices), "description": f"{field.title_vi} — {choices}"}
+
+
+def payload_schemas(rulebook: Rulebook) -> dict[str, dict[str, Any]]:
+    """One JSON schema per (procedure, version, event), named by ``payload_schema_name``, plus the empty one.
+
+    ``title`` is the component name because client generators name their classes after it; the Vietnamese
+    title of the step is the first line of ``description``.
+    """
+    schemas: dict[str, dict[str, Any]] = {
+        EMPTY_PAYLOAD: {
+            "title": EMPTY_PAYLOAD,
+            "description": "Bước không có dữ liệu",
+            "type": "object",
+            "properties": {},
+            "additionalProperties": False,
+        }
+    }
+    for compiled in rulebook.all_versions():
+        definition = compiled.definition
+        for event, spec in definition.events.items():
+            name = payload_schema_name(definition.code, compiled.version, event)
+            schema: dict[str, Any] = {
+                "title": name,
+                "description": f"{spec.title_vi}\n\nDữ liệu của bước '{event}' — {definition.title_vi}, "
+                f"phiên bản {compiled.version}.",
+                "type": "object",
+                "properties": {field_name: _field_schema(field) for field_name, field in spec.payload.items()},
+                "additionalProperties": False,
+                "x-hoso-procedure": definition.code,
+                "x-hoso-version": compiled.version,
+                "x-hoso-event": event,
+            }
+            required = [field_name for field_name, field in spec.payload.items() if field.required]
+            if required:
+                schema["required"] = required
+            schemas[name] = schema
+    return schemas

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from states.accounts import SERVICE_ROLE
 from states.actors import Actor
 from states.errors import AuthenticationError
 
@@ -13,6 +14,8 @@ _ALGORITHM = "HS256"
 
 
 def issue_token(actor: Actor, *, secret: str, now: datetime, minutes: int) -> str:
+    if actor.role == SERVICE_ROLE:
+        raise AuthenticationError("Tài khoản system chỉ hoạt động nội bộ, không được cấp mã truy cập")
     claims = {
         "sub": actor.username,
         "role": actor.role,

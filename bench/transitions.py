@@ -47,7 +47,7 @@ PATH: list[tuple[str, str, dict[str, Any]]] = [
         "police",
         "test_positive",
         {
-            "tested_at": "2026-03-02T08:00:00+07:00",
+            "tested_at": "2026-03-02T07:00:00+07:00",
             "test_ground": "caught_using",
             "sample_type": "urine",
             "substances": "Heroin",
@@ -57,20 +57,26 @@ PATH: list[tuple[str, str, dict[str, Any]]] = [
     (
         "chief",
         "custody_ordered",
-        {"decision_number": "1/QĐ", "custody_started_at": "2026-03-02T08:30:00+07:00", "custody_place": "Trụ sở"},
+        # The clock stays at 08:00: each fact lies between the previous step and the allowed clock skew.
+        {
+            "decision_number": "1/QĐ",
+            "ordered_at": "2026-03-02T08:01:00+07:00",
+            "custody_started_at": "2026-03-02T08:00:00+07:00",
+            "custody_place": "Trụ sở",
+        },
     ),
     ("police", "request_sent", {"facility_unit": "YT-01-01", "request_number": "1/GĐN"}),
     (
         "clerk",
         "received",
-        {"received_at": "2026-03-02T10:00:00+07:00", "assessment_place": "custody_place", "substance_class": "opioid"},
+        {"received_at": "2026-03-02T08:02:00+07:00", "assessment_place": "custody_place", "substance_class": "opioid"},
     ),
     (
         "head",
         "concluded_addicted",
         {"concluded_on": "2026-03-02", "criteria_met": 4, "criterion_6_met": False, "physician_name": "BS"},
     ),
-    ("police", "result_served", {"served_at": "2026-03-02T15:00:00+07:00"}),
+    ("police", "result_served", {"served_at": "2026-03-02T08:03:00+07:00"}),
 ]
 OFFICERS = {
     "police": ("commune_police", "CAX-00070"),

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config import CONFIG_DIR
 
 PROJECT_DIR = CONFIG_DIR.parent
 DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"
-_PLACEHOLDER_SECRETS = {DEVELOPMENT_SECRET, "changeme", "secret", ""}
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+# Values people leave in place from examples and templates; compared without case or surrounding spaces.
+_PLACEHOLDER_SECRETS = frozenset(
+    {
+        DEVELOPMENT_SECRET,
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "your-secret-key",
+        "your_secret_key",
+        "please-change-this-secret",
+        "insecure",
+        "",
+    }
+)
+DEVELOPMENT_SECRET_WARNING = (
+    "CẢNH BÁO: hoso đang dùng khóa bí mật mặc định dành cho phát triển (HOSO_SECRET_KEY chưa được đặt). "
+    "Mã truy cập có thể bị giả mạo; không dùng cấu hình này ngoài máy phát triển."
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _is_placeholder(secret: str) -> bool:
+    plain = secret.strip().lower()
+    return plain in _PLACEHOLDER_SECRETS or "change-me" in plain or "changeme" in plain
 
 
 class Settings(BaseSettings):
@@ -27,14 +59,51 @@ class Settings(BaseSettings):
     calendars_dir: Path = CONFIG_DIR / "calendars"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Login throttling (states/logins.py): failures counted within the window, per account and per address.
+    login_account_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_first_delay_seconds: int = Field(default=1, ge=1)
+    login_max_delay_minutes: int = Field(default=15, ge=1)
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    """How far in the future a recorded date or time may lie (officers' device clocks drift)."""
+
+    @property
+    def clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.clock_skew_seconds)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() in _PLACEHOLDER_SECRETS:
-            raise ValueError("HOSO_SECRET_KEY phải được đặt giá trị bí mật thật khi chạy production")
-        if len(self.secret_key.get_secret_value()) < 32:
-            raise ValueError("HOSO_SECRET_KEY phải dài ít nhất 32 ký tự")
+    def _refuse_unsafe_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment != "development":
+            if _is_placeholder(secret):
+                raise ValueError(
+                    f"HOSO_SECRET_KEY đang là giá trị mặc định hoặc giá trị mẫu; môi trường {self.environment} "
+                    "phải dùng một khóa bí mật thật, ngẫu nhiên"
+                )
+            if len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS:
+                raise ValueError(
+                    f"HOSO_SECRET_KEY quá đơn điệu (ít hơn {MIN_SECRET_DISTINCT_CHARACTERS} ký tự khác nhau); "
+                    "hãy dùng một khóa ngẫu nhiên"
+                )
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"HOSO_SECRET_KEY phải dài ít nhất {MIN_SECRET_LENGTH} ký tự")
         return self
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+
+
+def warn_if_development_secret(settings: Settings) -> bool:
+    """Says loudly (log and standard error) that the server runs on the default secret; True if it does."""
+    if not settings.uses_development_secret:
+        return False
+    logger.warning(DEVELOPMENT_SECRET_WARNING)
+    # With no logging configured, Python already writes the warning to standard error; say it once.
+    if logger.hasHandlers():
+        print(DEVELOPMENT_SECRET_WARNING, file=sys.stderr)
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -20,10 +21,28 @@ _DUMMY_HASH = _hasher.hash("hoso-dummy-password-for-timing")
 MIN_PASSWORD_LENGTH = 10
 
 
+SERVICE_ROLE = "system"
+"""The role of the service identity: it acts only in-process (the deadline sweep), never logs in."""
+UNUSABLE_PASSWORD_PREFIX = "!"
+LOGIN_REFUSED = "Tên đăng nhập hoặc mật khẩu không đúng"
+MAX_USERNAME_LENGTH = 80
+
+# Why a login was refused (recorded in ``login_attempts.reason``; never shown to the caller).
+WRONG_PASSWORD = "wrong_password"
+UNKNOWN_USER = "unknown_user"
+INACTIVE = "inactive"
+SERVICE_ACCOUNT = "service_account"
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự", field="password")
     return _hasher.hash(password)
+
+
+def unusable_password_hash() -> str:
+    """A stored value that no password verifies: it is not an argon2 hash at all."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
 
 
 def create_unit(
@@ -60,7 +79,7 @@ def create_user(
     regimes: RegimeTable,
     *,
     username: str,
-    password: str,
+    password: str | None,
     full_name: str,
     role: str,
     unit_code: str,
@@ -82,10 +101,16 @@ def create_user(
         )
     if repo.username_taken(username):
         raise ConflictError(f"Tên đăng nhập {username} đã tồn tại", field="username")
+    if canonical == SERVICE_ROLE:
+        password_hash = unusable_password_hash()  # any password given is ignored: the service never logs in
+    elif password is None:
+        raise InvalidInputError("Người dùng phải có mật khẩu", field="password")
+    else:
+        password_hash = hash_password(password)
     return repo.insert_user(
         username=username,
         full_name=full_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=canonical,
         unit_code=unit_code,
         active=True,
@@ -107,15 +132,27 @@ def _actor(row: Record) -> Actor:
 
 
 def authenticate(repo: Repository, username: str, password: str) -> Actor:
-    if has_control_characters(username) or len(username) > 80:
-        raise AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng")
-    row = repo.officer(username)
+    """The officer whose password this is. Refused alike, with ``reason`` in the details for the record: a
+    wrong password, an unknown or malformed username (verified against a dummy hash all the same, so that
+    the time taken does not tell them apart), a locked account, and the ``system`` service identity."""
+    valid = not has_control_characters(username) and 0 < len(username) <= MAX_USERNAME_LENGTH
+    row = repo.officer(username) if valid else None
+    stored = row["password_hash"] if row is not None else _DUMMY_HASH
+    if row is not None and (row["role"] == SERVICE_ROLE or stored.startswith(UNUSABLE_PASSWORD_PREFIX)):
+        stored = _DUMMY_HASH
+    verified: bool
     try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        verified = _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        row = None
-    if row is None or not row["active"]:
-        raise AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng")
+        verified = False
+    if row is None:
+        raise AuthenticationError(LOGIN_REFUSED, reason=UNKNOWN_USER)
+    if row["role"] == SERVICE_ROLE:
+        raise AuthenticationError(LOGIN_REFUSED, reason=SERVICE_ACCOUNT)
+    if not verified:
+        raise AuthenticationError(LOGIN_REFUSED, reason=WRONG_PASSWORD)
+    if not row["active"]:
+        raise AuthenticationError(LOGIN_REFUSED, reason=INACTIVE)
     return _actor(row)
 
 

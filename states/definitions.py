@@ -55,9 +55,31 @@ class PayloadField(_Strict):
         return self
 
 
+class TimeCheck(_Strict):
+    """A cross-field rule between two dates or times (payload fields of the step or recorded facts)."""
+
+    field: str
+    not_before: str | None = None
+    not_after: str | None = None
+    message_vi: str
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> TimeCheck:
+        if (self.not_before is None) == (self.not_after is None):
+            raise ValueError("ghi đúng một trong not_before hoặc not_after")
+        return self
+
+    @property
+    def other(self) -> str:
+        return self.not_before or self.not_after or ""
+
+
 class EventDefinition(_Strict):
     title_vi: str
     payload: dict[str, PayloadField] = Field(default_factory=dict)
+    occurred_field: str | None = None
+    """The date or time field that says when the legal fact happened; otherwise the time it is recorded."""
+    checks: tuple[TimeCheck, ...] = ()
 
 
 class TaskTemplate(_Strict):
@@ -92,12 +114,19 @@ class ProcedureStart(_Strict):
     window: Window | None = None
 
 
+class GuardCall(_Strict):
+    """A registered guard with the arguments this transition gives it (numbers, cases, citations)."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
 class TransitionDefinition(_Strict):
     event: str
     source: tuple[str, ...]
     dest: str
     roles: tuple[str, ...]
-    guards: tuple[str, ...] = ()
+    guards: tuple[GuardCall, ...] = ()
     documents: tuple[str, ...] = ()
     notices: tuple[NoticeRequest, ...] = ()
     start_procedures: tuple[ProcedureStart, ...] = ()
@@ -111,6 +140,23 @@ class TransitionDefinition(_Strict):
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
+
+    @field_validator("guards", mode="before")
+    @classmethod
+    def _guard_calls(cls, value: Any) -> Any:
+        """``- name`` or ``- name: {arg: value}`` in the YAML."""
+        if not isinstance(value, list | tuple):
+            return value
+        calls: list[Any] = []
+        for item in value:
+            if isinstance(item, str):
+                calls.append({"name": item})
+            elif isinstance(item, dict) and len(item) == 1 and "name" not in item:
+                name, args = next(iter(item.items()))
+                calls.append({"name": name, "args": args or {}})
+            else:
+                calls.append(item)
+        return calls
 
 
 class Duration(_Strict):
@@ -146,9 +192,27 @@ class DeadlineRule(_Strict):
     duration: Duration
     active_in: tuple[str, ...]
     replaces: tuple[str, ...] = ()
+    ends_on: dict[str, Literal["met", "escaped"]] = Field(default_factory=dict)
+    """Events that end the deadline whatever the next state, with their outcome: ``met`` (in time or late,
+    by the legal time of the event) or ``escaped`` (the person escaped: the limit was not met)."""
     expiry_event: str
     """Fired by the ``system`` officer when the deadline passes: a legal consequence for a legal deadline,
     a recorded escalation for a service target."""
+    basis: LegalReference
+
+
+class SubjectAge(_Strict):
+    """Age limits of the person a dossier may be opened for, in completed years on the date of the fact."""
+
+    min_parameter: str | None = None
+    max_parameter: str | None = None
+    """Exclusive upper bound (e.g. 18 for "under 18")."""
+
+
+class Confidentiality(_Strict):
+    """Dossiers opened by these unit kinds are seen only by the opening unit (need to know)."""
+
+    opened_by: tuple[str, ...]
     basis: LegalReference
 
 
@@ -164,6 +228,23 @@ class ProcedureDefinition(_Strict):
     events: dict[str, EventDefinition]
     transitions: tuple[TransitionDefinition, ...]
     deadlines: tuple[DeadlineRule, ...] = ()
+    subject_age: SubjectAge | None = None
+    confidential: Confidentiality | None = None
+
+    @property
+    def expiry_events(self) -> frozenset[str]:
+        return frozenset(rule.expiry_event for rule in self.deadlines)
+
+    def field_type(self, event: str, name: str) -> str | None:
+        """The type of a value a step can read: its own payload field, else a fact some step records."""
+        own = self.events[event].payload.get(name)
+        if own is not None:
+            return own.type
+        for spec in self.events.values():
+            found = spec.payload.get(name)
+            if found is not None and found.fact:
+                return found.type
+        return None
 
     @property
     def version(self) -> str:
@@ -225,6 +306,8 @@ def check_graph(
         ]
     problems += _check_transitions(definition, known_roles, known_guards, known_forms, known_unit_kinds)
     problems += _check_deadlines(definition)
+    problems += _check_times(definition)
+    problems += _check_subject_rules(definition, known_unit_kinds)
     if len(initial) == 1:
         problems += _check_reachability(definition, initial[0], finals)
     return problems
@@ -246,7 +329,9 @@ def _check_transitions(
         if not transition.roles:
             problems.append(f"{where}: không có vai trò nào được thực hiện")
         problems += [f"{where}: vai trò không có trong danh mục: {r}" for r in transition.roles if r not in known_roles]
-        problems += [f"{where}: điều kiện chưa được đăng ký: {g}" for g in transition.guards if g not in known_guards]
+        problems += [
+            f"{where}: điều kiện chưa được đăng ký: {g.name}" for g in transition.guards if g.name not in known_guards
+        ]
         problems += [
             f"{where}: mẫu văn bản không có trong danh mục: {f}" for f in transition.documents if f not in known_forms
         ]
@@ -292,6 +377,9 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
         where = f"thời hạn {rule.id}"
         problems += [f"{where}: trạng thái không tồn tại: {s}" for s in rule.active_in if s not in definition.states]
         problems += [f"{where}: thay thế thời hạn không tồn tại: {r}" for r in rule.replaces if r not in rule_ids]
+        problems += [
+            f"{where}: kết thúc bởi bước không tồn tại: {e}" for e in rule.ends_on if e not in definition.events
+        ]
         for event in rule.start_on:
             dests = {dest for _, dest, t in edges if t.event == event}
             if not dests:
@@ -310,6 +398,44 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
         if "system" not in {role for _, _, t in edges if t.event == rule.expiry_event for role in t.roles}:
             problems.append(f"{where}: bước khi hết hạn {rule.expiry_event} phải cho phép vai trò system")
     return problems
+
+
+_TIME_TYPES = {"date", "datetime"}
+
+
+def _check_times(definition: ProcedureDefinition) -> list[str]:
+    problems: list[str] = []
+    for name, event in definition.events.items():
+        where = f"bước {name}"
+        if event.occurred_field is not None and (
+            event.occurred_field not in event.payload or event.payload[event.occurred_field].type not in _TIME_TYPES
+        ):
+            problems.append(f"{where}: occurred_field {event.occurred_field} phải là trường ngày/giờ của bước")
+        if event.occurred_field is not None and not event.payload[event.occurred_field].required:
+            problems.append(f"{where}: occurred_field {event.occurred_field} phải là trường bắt buộc")
+        for check in event.checks:
+            for field_name in (check.field, check.other):
+                if definition.field_type(name, field_name) not in _TIME_TYPES:
+                    problems.append(f"{where}: quy tắc thời gian dùng {field_name} không phải ngày/giờ đã ghi nhận")
+    return problems
+
+
+def _check_subject_rules(definition: ProcedureDefinition, known_unit_kinds: set[str]) -> list[str]:
+    problems: list[str] = []
+    if definition.subject_age is not None:
+        for name in (definition.subject_age.min_parameter, definition.subject_age.max_parameter):
+            if name is not None and not isinstance(definition.parameters.get(name, _NO_PARAMETER).value, int):
+                problems.append(f"giới hạn tuổi: tham số {name} không tồn tại hoặc không phải số nguyên")
+    if definition.confidential is not None:
+        problems += [
+            f"bảo mật: loại đơn vị không có trong danh mục: {kind}"
+            for kind in definition.confidential.opened_by
+            if kind not in known_unit_kinds
+        ]
+    return problems
+
+
+_NO_PARAMETER = Parameter(value=None, title_vi="", basis=LegalReference(text="", evidence="inferred"))
 
 
 def _fact_fields(definition: ProcedureDefinition) -> set[str]:

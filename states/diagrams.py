@@ -18,7 +18,7 @@ def mermaid(definition: ProcedureDefinition) -> str:
     from_any: list[str] = []
     for transition in definition.transitions:
         roles = ", ".join(transition.roles)
-        label = transition.event + (f" [{', '.join(transition.guards)}]" if transition.guards else "")
+        label = transition.event + (f" [{', '.join(g.name for g in transition.guards)}]" if transition.guards else "")
         if ANY_OPEN_STATE in transition.source:
             dest = "giữ nguyên trạng thái" if transition.dest == SAME_STATE else transition.dest
             from_any.append(f"{label} → {dest} ({roles})")

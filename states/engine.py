@@ -10,35 +10,41 @@ rows for documents, notices and follow-up procedures.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from states.actors import Actor
 from states.clock import Clock
 from states.deadlines import plan, plan_window
-from states.definitions import ProcedureDefinition, TransitionDefinition
+from states.definitions import EventDefinition, ProcedureDefinition, TransitionDefinition
 from states.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
+    PayloadError,
     PermissionDeniedError,
     StaleVersionError,
+    TransitionNotAllowedError,
 )
-from states.guards import GuardContext
+from states.guards import GuardContext, as_day
 from states.history import GENESIS_HASH, row_hash
 from states.identity import id_number_problem, sex_from_id_number
 from states.legal_time import VN_TZ
-from states.payloads import facts_from, has_control_characters, validate_payload
-from states.permissions import holders, require_jurisdiction, require_role
+from states.payloads import capped, facts_from, validate_payload
+from states.permissions import CONFIDENTIAL_PARTY, covers, holders, require_jurisdiction, require_role
 from states.places import commune
 from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.repository import Record, Repository
+from states.texts import name_key, normalize_name, same_name, text_problem
 
 OPENING_EVENT = "dossier_opened"
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def require_dossier_id(dossier_id: str) -> str:
@@ -84,68 +90,152 @@ class _Step:
     facts: dict[str, Any]
     seq: int
     now: datetime
+    legal_at: datetime
+    """When the legal fact happened (its ``occurred_field``); ``now`` is when it is recorded."""
     today: date
     regime: str
 
 
 class DossierEngine:
-    def __init__(self, rulebook: Rulebook, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, rulebook: Rulebook, db: Database, clock: Clock, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+    ) -> None:
         self.rulebook = rulebook
         self.db = db
         self.clock = clock
+        self.clock_skew = clock_skew
+        """How far in the future a recorded time may lie (the clocks of officers' devices drift)."""
 
     # -- opening ---------------------------------------------------------------------------------------
 
-    def open_dossier(self, actor: Actor, procedure_code: str, subject: SubjectInput) -> str:
+    def open_dossier(
+        self,
+        actor: Actor,
+        procedure_code: str,
+        subject: SubjectInput,
+        *,
+        occurred_on: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Open a dossier; the version and regime are those in force on ``occurred_on``, the day of the fact
+        that opens the matter (today when not given).
+
+        With an ``idempotency_key`` the same request from the same officer opens one dossier however often
+        it is repeated. A second open dossier of the same procedure for the same person, within the
+        officer's jurisdiction, is refused with a pointer to the open one.
+        """
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
-        compiled = self.rulebook.in_force(procedure_code, today)
+        subject = _clean_subject(subject)
+        fact_day = occurred_on or today
+        if occurred_on is not None:
+            self._check_fact_day(occurred_on, subject.date_of_birth, now, "occurred_on", "Ngày của sự việc")
+        compiled = self.rulebook.in_force(procedure_code, fact_day)
         definition = compiled.definition
         place = commune(subject.commune_code)
         _check_subject(subject, today)
+        _check_age(definition, subject.date_of_birth, fact_day)
         require_role(self.rulebook.regimes, actor, definition.opening_roles, today, "mở hồ sơ thủ tục này")
         # A unit that acts only where designated (a health facility receiving a voluntary applicant from
         # anywhere) is designated by opening the dossier itself.
         parties: dict[str, str] = {}
         if self.rulebook.regimes.unit_kinds[actor.unit_kind].designated_only:
             parties[actor.unit_kind] = actor.unit_code
+        if definition.confidential is not None and actor.unit_kind in definition.confidential.opened_by:
+            parties[CONFIDENTIAL_PARTY] = actor.unit_code
         new_dossier = {"parties": parties, "province_code": place.province_code, "commune_code": place.code}
         require_jurisdiction(self.rulebook.regimes, actor, new_dossier)
-        regime = self.rulebook.regimes.regime_at(today).key
+        regime = self.rulebook.regimes.regime_at(fact_day).key
+        request_hash = _request_hash(procedure_code, subject, occurred_on)
+        if idempotency_key is not None:
+            _check_idempotency_key(idempotency_key)
         dossier_id = str(uuid.uuid4())
-        with self.db.transaction() as repo:
-            person_id = _upsert_person(repo, subject, now)
-            repo.insert_dossier(
-                id=dossier_id,
-                procedure_code=definition.code,
-                procedure_version=definition.version,
-                state=definition.initial_state,
-                version=1,
-                person_id=person_id,
-                commune_code=place.code,
-                province_code=place.province_code,
-                facts={},
-                parties=parties,
-                opened_at=now,
-                opened_by=actor.user_id,
-                updated_at=now,
-                closed_at=None,
-            )
-            self._append_history(
-                repo,
-                dossier_id=dossier_id,
-                seq=1,
-                prev_hash=GENESIS_HASH,
-                event=OPENING_EVENT,
-                from_state=None,
-                to_state=definition.initial_state,
-                actor=actor,
-                regime=regime,
-                occurred_at=now,
-                payload={"procedure_version": definition.version, "person_id": person_id},
-            )
-            self._open_tasks(repo, definition, dossier_id, definition.initial_state, parties, 1, now, today)
+        try:
+            with self.db.transaction() as repo:
+                if idempotency_key is not None:
+                    earlier = _earlier_request(repo, actor, idempotency_key, request_hash)
+                    if earlier is not None:
+                        return earlier
+                person_id, stored = _upsert_person(repo, subject, now)
+                # One opening at a time per person: the checks below then see every dossier committed before.
+                repo.lock_person(person_id)
+                if idempotency_key is not None:
+                    earlier = _earlier_request(repo, actor, idempotency_key, request_hash)
+                    if earlier is not None:
+                        return earlier
+                self._refuse_second_open(repo, actor, person_id, definition)
+                repo.insert_dossier(
+                    id=dossier_id,
+                    procedure_code=definition.code,
+                    procedure_version=definition.version,
+                    state=definition.initial_state,
+                    version=1,
+                    person_id=person_id,
+                    commune_code=place.code,
+                    province_code=place.province_code,
+                    facts={},
+                    parties=parties,
+                    opened_at=now,
+                    opened_by=actor.user_id,
+                    updated_at=now,
+                    closed_at=None,
+                    subject=_subject_snapshot(subject),
+                )
+                opening_payload: dict[str, Any] = {"procedure_version": definition.version, "person_id": person_id}
+                if occurred_on is not None:
+                    opening_payload["occurred_on"] = occurred_on.isoformat()
+                self._append_history(
+                    repo,
+                    dossier_id=dossier_id,
+                    seq=1,
+                    prev_hash=GENESIS_HASH,
+                    event=OPENING_EVENT,
+                    from_state=None,
+                    to_state=definition.initial_state,
+                    actor=actor,
+                    regime=regime,
+                    occurred_at=now if occurred_on is None else datetime.combine(occurred_on, time(), VN_TZ),
+                    recorded_at=now,
+                    payload=opening_payload,
+                )
+                self._open_tasks(repo, definition, dossier_id, definition.initial_state, parties, 1, now, today)
+                if stored is not None and not _same_person(stored, subject):
+                    _open_identity_review(repo, actor, person_id, dossier_id, subject, stored, place.province_code, now)
+                if idempotency_key is not None and not repo.insert_idempotency_key(
+                    user_id=actor.user_id,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    dossier_id=dossier_id,
+                    created_at=now,
+                ):
+                    raise _ConcurrentRetry
+        except _ConcurrentRetry:
+            # The same request, sent twice at once, was saved by the other transaction: answer with its dossier.
+            with self.db.reading() as repo:
+                earlier = _earlier_request(repo, actor, str(idempotency_key), request_hash)
+            if earlier is None:
+                raise ConflictError("Không ghi được yêu cầu; hãy thử lại", field="Idempotency-Key") from None
+            return earlier
         return dossier_id
+
+    def _refuse_second_open(
+        self, repo: Repository, actor: Actor, person_id: int, definition: ProcedureDefinition
+    ) -> None:
+        for other in repo.open_dossiers_of(person_id, definition.code):
+            if covers(self.rulebook.regimes, actor, other):
+                raise ConflictError(
+                    f"Người này đang có hồ sơ '{definition.title_vi}' chưa kết thúc (mã {other['id']}); "
+                    "hãy tiếp tục trên hồ sơ đó",
+                    field="subject",
+                    open_dossier_id=other["id"],
+                )
+
+    def _check_fact_day(self, value: date, born: date, now: datetime, name: str, title: str) -> None:
+        latest = (now + self.clock_skew).astimezone(VN_TZ).date()
+        if value > latest:
+            raise InvalidInputError(f"{title} không thể ở tương lai", field=name)
+        if value < born:
+            raise InvalidInputError(f"{title} không thể trước ngày sinh của người này", field=name)
 
     # -- firing ----------------------------------------------------------------------------------------
 
@@ -156,52 +246,121 @@ class DossierEngine:
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
         regimes = self.rulebook.regimes
-        with self.db.transaction() as repo:
-            loaded = repo.dossier_for_step(dossier_id)
-            if loaded is None:
-                raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
-            row, open_deadlines = loaded
-            require_jurisdiction(regimes, actor, row)
-            if row["version"] != expected_version:
-                raise StaleVersionError(
-                    f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
-                    f"{expected_version}); hãy tải lại hồ sơ",
-                    current_version=row["version"],
-                )
-            compiled = self.rulebook.pinned(row["procedure_code"], row["procedure_version"])
-            definition = compiled.definition
-            candidates = compiled.candidates(row["state"], event)
-            step_title = definition.events[event].title_vi
-            declared = [role for transition in candidates for role in transition.roles]
-            require_role(regimes, actor, declared, today, f"thực hiện '{step_title}'")
-            typed, stored = validate_payload(event, definition.events[event], payload)
-            ctx = GuardContext(
-                definition=definition,
-                payload=typed,
-                facts=row["facts"],
-                subject_birth_date=row["date_of_birth"],
-                act_date=today,
-                open_deadlines=frozenset(rule_id for _, rule_id, _ in open_deadlines),
-            )
-            dest, transition = compiled.fire(row["state"], event, ctx)
-            if actor.role not in holders(regimes, transition.roles, today):
-                raise PermissionDeniedError(f"Vai trò của bạn không được thực hiện '{step_title}' trong trường hợp này")
-            step = _Step(
-                repo=repo,
-                definition=definition,
-                row=row,
-                transition=transition,
-                dest=dest,
-                actor=actor,
-                stored=stored,
-                facts={**row["facts"], **facts_from(definition.events[event], stored)},
-                seq=expected_version + 1,
-                now=now,
-                today=today,
-                regime=regimes.regime_at(today).key,
-            )
-            self._apply(step, open_deadlines)
-        return FireResult(dossier_id=dossier_id, version=step.seq, state=dest, event=event)
+        try:
+            with self.db.transaction() as repo:
+                loaded = repo.dossier_for_step(dossier_id)
+                if loaded is None:
+                    raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+                row, open_deadlines = loaded
+                require_jurisdiction(regimes, actor, row)
+                if row["version"] != expected_version:
+                    raise StaleVersionError(
+                        f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
+                        f"{expected_version}); hãy tải lại hồ sơ",
+                        current_version=row["version"],
+                    )
+                step = self._prepare(repo, actor, row, open_deadlines, event, payload, now, today)
+                self._apply(step, open_deadlines)
+        except ConflictError as conflict:
+            # Every conflict tells the caller which version to reload (a concurrent writer may have moved it).
+            if "current_version" not in conflict.details:
+                with self.db.reading() as repo:
+                    current = repo.dossier(dossier_id)
+                conflict.details["current_version"] = current["version"] if current else expected_version
+            raise
+        return FireResult(dossier_id=dossier_id, version=step.seq, state=step.dest, event=event)
+
+    def _prepare(
+        self,
+        repo: Repository,
+        actor: Actor,
+        row: Record,
+        open_deadlines: Sequence[_OpenDeadline],
+        event: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+        today: date,
+    ) -> _Step:
+        regimes = self.rulebook.regimes
+        compiled = self.rulebook.pinned(row["procedure_code"], row["procedure_version"])
+        definition = compiled.definition
+        candidates = compiled.candidates(row["state"], event)
+        spec = definition.events[event]
+        declared = [role for transition in candidates for role in transition.roles]
+        require_role(regimes, actor, declared, today, f"thực hiện '{spec.title_vi}'")
+        typed, stored = validate_payload(event, spec, payload)
+        legal_at = _legal_time(spec, typed, now)
+        self._check_times(spec, typed, row, now)
+        _require_due(definition, event, open_deadlines, now)
+        ctx = GuardContext(
+            definition=definition,
+            payload=typed,
+            facts=row["facts"],
+            subject_birth_date=row["date_of_birth"],
+            act_date=legal_at.astimezone(VN_TZ).date(),
+            act_at=legal_at,
+            now=now,
+            open_deadlines={rule_id: due_at for _, rule_id, due_at in open_deadlines},
+        )
+        dest, transition = compiled.fire(row["state"], event, ctx)
+        if actor.role not in holders(regimes, transition.roles, today):
+            raise PermissionDeniedError(f"Vai trò của bạn không được thực hiện '{spec.title_vi}' trong trường hợp này")
+        return _Step(
+            repo=repo,
+            definition=definition,
+            row=row,
+            transition=transition,
+            dest=dest,
+            actor=actor,
+            stored=stored,
+            facts={**row["facts"], **facts_from(spec, stored)},
+            seq=row["version"] + 1,
+            now=now,
+            legal_at=legal_at,
+            today=today,
+            regime=regimes.regime_at(legal_at.astimezone(VN_TZ).date()).key,
+        )
+
+    def _check_times(self, spec: EventDefinition, typed: Mapping[str, Any], row: Record, now: datetime) -> None:
+        """Every date and time of the step: not in the future (beyond the clock skew), not before the
+        person's birth, not before the previous step; then the step's own cross-field rules."""
+        latest = now + self.clock_skew
+        latest_day = latest.astimezone(VN_TZ).date()
+        born: date = row["date_of_birth"]
+        # The opening records when the dossier was opened, not a legal fact: later facts may precede it.
+        previous: datetime | None = row["head_occurred_at"] if row["version"] >= 2 else None
+        problems: list[str] = []
+        for name, value in typed.items():
+            field = spec.payload[name]
+            if field.type not in ("date", "datetime"):
+                continue
+            day = as_day(value)
+            assert day is not None
+            label = f"'{name}' ({field.title_vi})"
+            is_instant = field.type == "datetime"
+            if (value > latest) if is_instant else (day > latest_day):
+                problems.append(f"{label} không thể ở tương lai")
+            elif day < born:
+                problems.append(f"{label} không thể trước ngày sinh của người này ({born.strftime('%d/%m/%Y')})")
+            elif previous is not None and (
+                (value < previous) if is_instant else (day < previous.astimezone(VN_TZ).date())
+            ):
+                shown = previous.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y")
+                problems.append(f"{label} không thể trước bước trước của hồ sơ ({shown})")
+        facts = row["facts"]
+        for check in spec.checks:
+            left = typed.get(check.field, facts.get(check.field))
+            right = typed.get(check.other, facts.get(check.other))
+            if left is None or right is None:
+                continue
+            ordered = _comparable(left, right)
+            if check.not_before is not None and ordered[0] < ordered[1]:
+                problems.append(check.message_vi)
+            if check.not_after is not None and ordered[0] > ordered[1]:
+                problems.append(check.message_vi)
+        if problems:
+            shown_problems = capped(problems)
+            raise PayloadError("Thời điểm không hợp lệ: " + "; ".join(shown_problems), problems=shown_problems)
 
     def _apply(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         row, transition = step.row, step.transition
@@ -242,7 +401,8 @@ class DossierEngine:
             to_state=step.dest,
             actor=step.actor,
             regime=step.regime,
-            occurred_at=step.now,
+            occurred_at=step.legal_at,
+            recorded_at=step.now,
             payload=step.stored,
         )
         if step.dest != row["state"] or transition.relocates is not None:
@@ -306,20 +466,28 @@ class DossierEngine:
         closing = []
         for deadline_id, rule_id, due_at in open_deadlines:
             rule = rules[rule_id]
+            in_time = "met" if step.legal_at <= due_at else "met_late"
             if rule_id in superseded:
                 status = "superseded"
-            elif step.actor.role == "system" and event == rule.expiry_event and due_at <= step.now:
+            elif event == rule.expiry_event and due_at <= step.now:
                 status = "expired"
+            elif event in rule.ends_on:
+                status = "escaped" if rule.ends_on[event] == "escaped" else in_time
             elif step.dest in rule.active_in:
                 continue
             else:
-                status = "met" if step.now <= due_at else "met_late"
+                status = in_time
             closing.append({"id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})
         step.repo.close_deadlines(closing)
         opening = []
         for rule in starting:
             planned = plan(
-                rule, definition, event=event, occurred_at=step.now, facts=step.facts, calendar=self.rulebook.calendar
+                rule,
+                definition,
+                event=event,
+                occurred_at=step.legal_at,
+                facts=step.facts,
+                calendar=self.rulebook.calendar,
             )
             opening.append(
                 {
@@ -370,7 +538,7 @@ class DossierEngine:
                     start.window,
                     definition,
                     event=transition.event,
-                    occurred_at=now,
+                    occurred_at=step.legal_at,
                     facts=step.facts,
                     calendar=self.rulebook.calendar,
                 )
@@ -388,12 +556,149 @@ class DossierEngine:
         step.repo.insert_outbox(rows)
 
 
-def _check_subject(subject: SubjectInput, today: date) -> None:
-    if not subject.full_name.strip():
-        raise InvalidInputError("Họ và tên không được để trống", field="full_name")
+class _ConcurrentRetry(Exception):
+    """The same idempotent request was committed by a concurrent transaction."""
+
+
+def _legal_time(spec: EventDefinition, typed: Mapping[str, Any], now: datetime) -> datetime:
+    if spec.occurred_field is None:
+        return now
+    value = typed[spec.occurred_field]
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), VN_TZ)
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
+    """Two dates or times in one kind: days when either is a day, instants otherwise."""
+    left = datetime.fromisoformat(left) if isinstance(left, str) and "T" in left else left
+    right = datetime.fromisoformat(right) if isinstance(right, str) and "T" in right else right
+    if isinstance(left, datetime) and isinstance(right, datetime):
+        return left, right
+    return as_day(left), as_day(right)
+
+
+def _require_due(
+    definition: ProcedureDefinition, event: str, open_deadlines: Sequence[_OpenDeadline], now: datetime
+) -> None:
+    """An expiry event belongs to time: it is accepted only when one of its deadlines has passed."""
+    if event not in definition.expiry_events:
+        return
+    rules = {rule.id: rule for rule in definition.deadlines}
+    if any(rules[rule_id].expiry_event == event and due_at <= now for _, rule_id, due_at in open_deadlines):
+        return
+    raise TransitionNotAllowedError(
+        f"Bước '{definition.events[event].title_vi}' chỉ được ghi khi thời hạn tương ứng đã hết; "
+        "hồ sơ chưa có thời hạn nào đến hạn",
+        event=event,
+    )
+
+
+def _check_age(definition: ProcedureDefinition, born: date, on: date) -> None:
+    limits = definition.subject_age
+    if limits is None:
+        return
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    low = definition.parameters[limits.min_parameter].value if limits.min_parameter else None
+    high = definition.parameters[limits.max_parameter].value if limits.max_parameter else None
+    if isinstance(low, int) and age < low:
+        raise InvalidInputError(
+            f"Người này {age} tuổi; thủ tục '{definition.title_vi}' áp dụng cho người từ đủ {low} tuổi",
+            field="date_of_birth",
+        )
+    if isinstance(high, int) and age >= high:
+        raise InvalidInputError(
+            f"Người này {age} tuổi; thủ tục '{definition.title_vi}' áp dụng cho người dưới {high} tuổi",
+            field="date_of_birth",
+        )
+
+
+def _clean_subject(subject: SubjectInput) -> SubjectInput:
     for name, value in (("full_name", subject.full_name), ("address", subject.address or "")):
-        if has_control_characters(value):
-            raise InvalidInputError(f"Trường '{name}' chứa ký tự điều khiển không hợp lệ", field=name)
+        problem = text_problem(value)
+        if problem is not None:
+            raise InvalidInputError(f"Trường '{name}' {problem}", field=name)
+    address = normalize_name(subject.address) if subject.address else None
+    return replace(subject, full_name=normalize_name(subject.full_name), address=address or None)
+
+
+def _subject_snapshot(subject: SubjectInput) -> dict[str, Any]:
+    return {
+        "full_name": subject.full_name,
+        "date_of_birth": subject.date_of_birth.isoformat(),
+        "id_number": subject.id_number,
+        "sex": subject.sex or sex_from_id_number(subject.id_number),
+        "commune_code": subject.commune_code,
+        "address": subject.address,
+    }
+
+
+def _request_hash(procedure_code: str, subject: SubjectInput, occurred_on: date | None) -> str:
+    content = {
+        "procedure": procedure_code,
+        "subject": _subject_snapshot(subject),
+        "occurred_on": occurred_on.isoformat() if occurred_on else None,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not 1 <= len(key) <= 200 or not key.isascii() or not key.isprintable():
+        raise InvalidInputError(
+            "Idempotency-Key phải gồm 1–200 ký tự ASCII in được (ví dụ một UUID)", field="Idempotency-Key"
+        )
+
+
+def _earlier_request(repo: Repository, actor: Actor, key: str, request_hash: str) -> str | None:
+    earlier = repo.idempotency_key(actor.user_id, key)
+    if earlier is None:
+        return None
+    if earlier["request_hash"] != request_hash:
+        raise ConflictError(
+            "Idempotency-Key này đã được dùng cho một yêu cầu mở hồ sơ khác; hãy dùng khóa mới",
+            field="Idempotency-Key",
+        )
+    return str(earlier["dossier_id"])
+
+
+def _same_person(stored: Record, subject: SubjectInput) -> bool:
+    return bool(same_name(stored["full_name"], subject.full_name) and stored["date_of_birth"] == subject.date_of_birth)
+
+
+def _open_identity_review(
+    repo: Repository,
+    actor: Actor,
+    person_id: int,
+    dossier_id: str,
+    subject: SubjectInput,
+    stored: Record,
+    province_code: str,
+    now: datetime,
+) -> None:
+    """The details given differ from those on record: a unit that may see every dossier of the person
+    (their province's, or national when the dossiers lie in several provinces) reviews them. The officer
+    who opened the dossier is told nothing they could not know."""
+    provinces = set(repo.provinces_of_person(person_id)) | {province_code}
+    repo.insert_identity_review(
+        person_id=person_id,
+        dossier_id=dossier_id,
+        given=_subject_snapshot(subject),
+        stored={
+            "full_name": stored["full_name"],
+            "date_of_birth": stored["date_of_birth"].isoformat(),
+            "sex": stored["sex"],
+        },
+        province_code=province_code if len(provinces) == 1 else None,
+        status="open",
+        opened_by=actor.user_id,
+        opened_at=now,
+        closed_at=None,
+    )
+
+
+def _check_subject(subject: SubjectInput, today: date) -> None:
+    if not subject.full_name:
+        raise InvalidInputError("Họ và tên không được để trống", field="full_name")
     if not date(1900, 1, 1) <= subject.date_of_birth <= today:
         raise InvalidInputError("Ngày sinh không hợp lệ", field="date_of_birth")
     problem = id_number_problem(subject.id_number, subject.date_of_birth)
@@ -403,18 +708,19 @@ def _check_subject(subject: SubjectInput, today: date) -> None:
         raise InvalidInputError("Giới tính không khớp với số định danh cá nhân", field="sex")
 
 
-def _upsert_person(repo: Repository, subject: SubjectInput, now: datetime) -> int:
-    """The person with this identity number, created on first sight.
+def _upsert_person(repo: Repository, subject: SubjectInput, now: datetime) -> tuple[int, Record | None]:
+    """The person with this identity number (with the details on record), created on first sight.
 
     Two officers may open the first dossiers of the same person at the same moment: the one whose insert
     loses the race reads the row the other one wrote.
     """
-    existing = _person_by_id_number(repo, subject)
+    existing = repo.person_by_id_number(subject.id_number)
     if existing is not None:
-        return existing
+        return int(existing["id"]), existing
     created = repo.insert_person(
         id_number=subject.id_number,
-        full_name=subject.full_name.strip(),
+        full_name=subject.full_name,
+        name_key=name_key(subject.full_name),
         date_of_birth=subject.date_of_birth,
         sex=subject.sex or sex_from_id_number(subject.id_number),
         commune_code=subject.commune_code,
@@ -422,22 +728,11 @@ def _upsert_person(repo: Repository, subject: SubjectInput, now: datetime) -> in
         created_at=now,
     )
     if created is not None:
-        return created
-    concurrent = _person_by_id_number(repo, subject)
+        return created, None
+    concurrent = repo.person_by_id_number(subject.id_number)
     if concurrent is None:
         raise ConflictError("Không ghi được thông tin người này; hãy thử lại", field="id_number")
-    return concurrent
-
-
-def _person_by_id_number(repo: Repository, subject: SubjectInput) -> int | None:
-    existing = repo.person_by_id_number(subject.id_number)
-    if existing is None:
-        return None
-    if existing["full_name"] != subject.full_name.strip() or existing["date_of_birth"] != subject.date_of_birth:
-        raise ConflictError(
-            "Số định danh cá nhân này đã được ghi cho một người có họ tên hoặc ngày sinh khác", field="id_number"
-        )
-    return int(existing["id"])
+    return int(concurrent["id"]), concurrent
 
 
 def _unit_kind(repo: Repository, unit_code: str) -> str:

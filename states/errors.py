@@ -4,6 +4,7 @@
     ├── DefinitionError          a procedure, role, form or calendar file is invalid (load time)
     ├── NotFoundError            the dossier, user, unit or procedure does not exist        -> 404
     ├── AuthenticationError      bad credentials or token                                    -> 401
+    ├── ThrottledError           too many failed logins; retry after ``retry_after`` seconds -> 429
     ├── PermissionDeniedError    wrong role, or outside the officer's jurisdiction           -> 403
     ├── ConflictError            the request clashes with the current state of the data      -> 409
     │   ├── StaleVersionError    expected_version is not the dossier's current version
@@ -40,6 +41,10 @@ class NotFoundError(HosoError):
 
 class AuthenticationError(HosoError):
     pass
+
+
+class ThrottledError(HosoError):
+    """Raised with ``retry_after``: the whole number of seconds to wait before the next attempt."""
 
 
 class PermissionDeniedError(HosoError):

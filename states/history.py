@@ -37,6 +37,9 @@ def _plain(value: Any) -> Any:
 
 def canonical_json(row: Mapping[str, Any]) -> str:
     content = {name: row[name] for name in HASHED_FIELDS}
+    # Rows written since the legal time of a fact was separated from the time of writing carry both.
+    if row.get("recorded_at") is not None:
+        content["recorded_at"] = row["recorded_at"]
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 

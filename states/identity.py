@@ -78,7 +78,7 @@ BIRTH_PROVINCE_CODES = frozenset(
         "096",
     ]
 )
-_DIGITS = re.compile(r"\d{12}")
+_DIGITS = re.compile(r"[0-9]{12}")
 _CENTURY_START = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100, 6: 2200, 7: 2200, 8: 2300, 9: 2300}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -9,18 +11,22 @@ from typing import Any
 from states.definitions import EventDefinition, PayloadField
 from states.errors import PayloadError
 from states.legal_time import VN_TZ
+from states.texts import text_problem
 
 _MAX_STRING = 500
 _MAX_TEXT = 10_000
-_LINE_BREAKS = {"\n", "\r", "\t"}
 _EARLIEST = date(1900, 1, 1)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+MAX_PROBLEMS = 20
 _LATEST = date(2100, 12, 31)
 
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
-    """Control characters (NUL among them) are never legitimate in what an officer types."""
-    allowed = _LINE_BREAKS if multiline else set()
-    return any((ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed for c in value)
+    """Control, invisible or direction-changing characters are never legitimate in what an officer types."""
+    return text_problem(value, multiline=multiline) is not None
 
 
 def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
@@ -31,9 +37,11 @@ def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
             raise ValueError("phải là chuỗi ký tự không rỗng")
         if len(raw) > limit:
             raise ValueError(f"dài quá {limit} ký tự")
-        if has_control_characters(raw, multiline=field.type == "text"):
-            raise ValueError("chứa ký tự điều khiển không hợp lệ")
-        return raw.strip(), raw.strip()
+        problem = text_problem(raw, multiline=field.type == "text")
+        if problem is not None:
+            raise ValueError(problem)
+        cleaned = unicodedata.normalize("NFC", raw).strip()
+        return cleaned, cleaned
     if field.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError("phải là số nguyên")
@@ -43,18 +51,22 @@ def _parse(field: PayloadField, raw: Any) -> tuple[Any, Any]:
             raise ValueError("phải là true hoặc false")
         return raw, raw
     if field.type == "enum":
-        if raw not in field.choices:
+        if not isinstance(raw, str) or raw not in field.choices:
             raise ValueError("phải là một trong: " + ", ".join(field.choices))
         return raw, raw
     if not isinstance(raw, str):
         raise ValueError("phải là chuỗi ngày/giờ theo ISO 8601")
     if field.type == "date":
+        if not _DATE.fullmatch(raw):
+            raise ValueError("phải là ngày dạng YYYY-MM-DD")
         try:
             parsed_date = date.fromisoformat(raw)
         except ValueError:
             raise ValueError("phải là ngày dạng YYYY-MM-DD") from None
         _check_range(parsed_date)
         return parsed_date, parsed_date.isoformat()
+    if not _DATETIME.fullmatch(raw):
+        raise ValueError("phải là thời điểm dạng ISO 8601, ví dụ 2026-03-02T08:30:00+07:00")
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
@@ -77,8 +89,8 @@ def validate_payload(
     problems: list[str] = []
     typed: dict[str, Any] = {}
     stored: dict[str, Any] = {}
-    for name in sorted(set(payload) - set(definition.payload)):
-        problems.append(f"trường '{name}' không thuộc bước này")
+    for name in sorted(set(payload) - set(definition.payload))[: MAX_PROBLEMS + 1]:
+        problems.append(f"trường '{name[:60]}' không thuộc bước này")
     for name, field in definition.payload.items():
         if name not in payload or payload[name] is None:
             if field.required:
@@ -89,8 +101,16 @@ def validate_payload(
         except ValueError as exc:
             problems.append(f"trường '{name}' ({field.title_vi}) {exc}")
     if problems:
-        raise PayloadError(f"Dữ liệu của bước '{event}' không hợp lệ: " + "; ".join(problems), problems=problems)
+        shown = capped(problems)
+        raise PayloadError(f"Dữ liệu của bước '{event}' không hợp lệ: " + "; ".join(shown), problems=shown)
     return typed, stored
+
+
+def capped(problems: list[str]) -> list[str]:
+    """At most ``MAX_PROBLEMS`` problems, however large the request, with a count of the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"và {len(problems) - MAX_PROBLEMS} lỗi khác"]
 
 
 def facts_from(definition: EventDefinition, stored: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,8 +19,16 @@ def holders(regimes: RegimeTable, declared_roles: Iterable[str], on: date) -> fr
     return frozenset(result)
 
 
+CONFIDENTIAL_PARTY = "confidential"
+"""Key in a dossier's parties naming the only unit that may see it (need to know, e.g. a voluntary
+application received by a health facility); the ``system`` service identity still acts on it."""
+
+
 def covers(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> bool:
     """Whether the officer's unit has jurisdiction over the dossier."""
+    confidential_to = dossier["parties"].get(CONFIDENTIAL_PARTY)
+    if confidential_to is not None and actor.unit_code != confidential_to and actor.role != "system":
+        return False
     designated = dossier["parties"].get(actor.unit_kind)
     if designated is not None:
         return bool(designated == actor.unit_code)
@@ -41,9 +49,8 @@ def covers(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> bo
 
 def require_jurisdiction(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> None:
     if not covers(regimes, actor, dossier):
-        raise PermissionDeniedError(
-            f"Đơn vị {actor.unit_code} không có thẩm quyền đối với hồ sơ này (xã {dossier['commune_code']})"
-        )
+        # The answer names neither the dossier's place nor the units that may see it.
+        raise PermissionDeniedError(f"Đơn vị {actor.unit_code} không có thẩm quyền đối với hồ sơ này")
 
 
 def require_role(regimes: RegimeTable, actor: Actor, declared_roles: Iterable[str], on: date, what: str) -> None:

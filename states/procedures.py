@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from states.definitions import ProcedureDefinition, TransitionDefinition, check_graph
+from states.definitions import GuardCall, ProcedureDefinition, TransitionDefinition, check_graph
 from states.errors import (
     DefinitionError,
     GuardFailedError,
@@ -25,7 +25,7 @@ from states.errors import (
     UnknownEventError,
 )
 from states.forms import FormCatalogue, load_forms
-from states.guards import GUARDS, GuardContext
+from states.guards import GUARDS, GuardContext, check_guard_calls, evaluate
 from states.legal_time import WorkCalendar, load_calendar
 from states.regimes import RegimeTable, load_regime_table
 from states.yaml_loading import load_model
@@ -50,8 +50,8 @@ def _remember(transition: TransitionDefinition, event_data: EventData) -> None:
     _run_of(event_data).fired = transition
 
 
-def _check_guard(name: str, event_data: EventData) -> bool:
-    reason = GUARDS[name](event_data.kwargs["ctx"])
+def _check_guard(call: GuardCall, event_data: EventData) -> bool:
+    reason = evaluate(call, event_data.kwargs["ctx"])
     if reason is not None:
         _run_of(event_data).failures.append(reason)
     return reason is None
@@ -73,7 +73,7 @@ class CompiledProcedure:
                 transition.event,
                 list(definition.sources_of(transition)),
                 transition.dest,
-                conditions=[partial(_check_guard, name) for name in transition.guards],
+                conditions=[partial(_check_guard, call) for call in transition.guards],
                 after=[partial(_remember, transition)],
             )
 
@@ -189,6 +189,7 @@ def load_rulebook(
             known_regimes={regime.key for regime in regimes.regimes},
             known_unit_kinds=set(regimes.unit_kinds),
         )
+        found += check_guard_calls(definition)
         problems += [f"{definition.code}/{definition.version}: {problem}" for problem in found]
         if not found:
             grouped.setdefault(definition.code, []).append(CompiledProcedure(definition))

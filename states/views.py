@@ -8,12 +8,17 @@ from typing import Any
 from states.actors import Actor
 from states.engine import require_dossier_id
 from states.errors import NotFoundError
+from states.guards import fields_required_by
 from states.history import verify_chain
 from states.legal_time import VN_TZ
-from states.permissions import holders, require_jurisdiction
+from states.permissions import covers, holders, require_jurisdiction
 from states.places import commune
 from states.procedures import CompiledProcedure, Rulebook
 from states.store.repository import Record, Repository
+
+
+def _open_deadlines(row: Record) -> list[Record]:
+    return [d for d in row["deadlines"] if d["status"] == "open"]
 
 
 def _dossier_row(repo: Repository, dossier_id: str) -> Record:
@@ -23,14 +28,23 @@ def _dossier_row(repo: Repository, dossier_id: str) -> Record:
     return row
 
 
-def actions_for(rulebook: Rulebook, compiled: CompiledProcedure, state: str, actor: Actor, on: date) -> list[Any]:
-    """Events this officer may fire now (role and jurisdiction; guards depend on the payload sent)."""
+def actions_for(
+    rulebook: Rulebook, compiled: CompiledProcedure, row: Record, actor: Actor, on: date, now: datetime
+) -> list[Any]:
+    """Events this officer may fire now (role and jurisdiction), with exactly the fields they must send:
+    those the procedure requires, plus those every way the step can go requires for this dossier today
+    (e.g. the Penal Code art. 256a answer for a use on or after its entry into force). Expiry events are
+    listed only once one of their deadlines is due."""
     definition = compiled.definition
+    state = row["state"]
+    due_events = {d["expiry_event"] for d in _open_deadlines(row) if d["due_at"] <= now}
     result = []
     for event in compiled.events_from(state):
-        roles = [role for t in compiled.candidates(state, event) for role in t.roles]
-        if actor.role not in holders(rulebook.regimes, roles, on):
+        candidates = compiled.candidates(state, event)
+        mine = [t for t in candidates if actor.role in holders(rulebook.regimes, t.roles, on)]
+        if not mine or (event in definition.expiry_events and event not in due_events):
             continue
+        conditional = set.intersection(*(fields_required_by(definition, t, row["facts"], on) for t in mine))
         spec = definition.events[event]
         result.append(
             {
@@ -40,7 +54,7 @@ def actions_for(rulebook: Rulebook, compiled: CompiledProcedure, state: str, act
                     name: {
                         "type": field.type,
                         "title": field.title_vi,
-                        "required": field.required,
+                        "required": field.required or name in conditional,
                         **({"choices": field.choices} if field.choices else {}),
                     }
                     for name, field in spec.payload.items()
@@ -56,37 +70,25 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
     require_jurisdiction(rulebook.regimes, actor, row)
     today = now.astimezone(VN_TZ).date()
     compiled = rulebook.pinned(row["procedure_code"], row["procedure_version"])
-    definition = compiled.definition
     person = repo.person(row["person_id"])
-    place = commune(row["commune_code"])
     task_rows = repo.tasks(dossier_id)
     deadline_rows = repo.deadlines(dossier_id)
     history_rows = repo.history(dossier_id)
     return {
-        "id": row["id"],
-        "procedure": row["procedure_code"],
-        "procedure_title": definition.title_vi,
-        "procedure_version": row["procedure_version"],
-        "state": row["state"],
-        "state_title": definition.states[row["state"]].title_vi,
-        "final": row["state"] in definition.final_states,
-        "version": row["version"],
-        "regime": rulebook.regimes.regime_at(today).key,
+        **_header(rulebook, row, today),
+        # The details as given when this dossier was opened (they may differ from those first recorded for
+        # the same identity number; the difference is then under review).
         "subject": {
-            "full_name": person["full_name"],
-            "date_of_birth": person["date_of_birth"].isoformat(),
+            "full_name": (row["subject"] or {}).get("full_name", person["full_name"]),
+            "date_of_birth": (row["subject"] or {}).get("date_of_birth", person["date_of_birth"].isoformat()),
             "id_number": person["id_number"],
-            "sex": person["sex"],
+            "sex": (row["subject"] or {}).get("sex", person["sex"]),
         },
-        "commune_code": row["commune_code"],
-        "commune_name": place.name,
-        "province_code": row["province_code"],
-        "province_name": place.province_name,
         "facts": row["facts"],
         "parties": row["parties"],
         "opened_at": row["opened_at"].isoformat(),
         "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
-        "actions": actions_for(rulebook, compiled, row["state"], actor, today),
+        "actions": actions_for(rulebook, compiled, {**row, "deadlines": deadline_rows}, actor, today, now),
         "tasks": [
             {
                 "id": task["id"],
@@ -137,6 +139,49 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
             }
             for entry in history_rows
         ],
+    }
+
+
+def _header(rulebook: Rulebook, row: Record, today: date) -> dict[str, Any]:
+    """Where a dossier stands and where it is: what any answer about it starts with."""
+    definition = rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
+    place = commune(row["commune_code"])
+    return {
+        "id": row["id"],
+        "procedure": row["procedure_code"],
+        "procedure_title": definition.title_vi,
+        "procedure_version": row["procedure_version"],
+        "state": row["state"],
+        "state_title": definition.states[row["state"]].title_vi,
+        "final": row["state"] in definition.final_states,
+        "version": row["version"],
+        "regime": rulebook.regimes.regime_at(today).key,
+        "commune_code": row["commune_code"],
+        "commune_name": place.name,
+        "province_code": row["province_code"],
+        "province_name": place.province_name,
+    }
+
+
+def step_answer(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
+    """What the officer who just saved a step may still see: the whole dossier, or — when the step took
+    it out of their jurisdiction (change of residence) or ended their part in it — its new version, state
+    and the place it went to. A saved step is never answered as a refusal."""
+    row = _dossier_row(repo, dossier_id)
+    if covers(rulebook.regimes, actor, row):
+        return dossier_view(repo, rulebook, dossier_id, actor, now)
+    return {
+        **_header(rulebook, row, now.astimezone(VN_TZ).date()),
+        "visible": False,
+        "subject": None,
+        "facts": {},
+        "parties": {},
+        "opened_at": row["opened_at"].isoformat(),
+        "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
+        "actions": [],
+        "tasks": [],
+        "deadlines": [],
+        "history": [],
     }
 
 

@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from states.engine import DossierEngine, FireResult, SubjectInput
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import Database
 from states.store.migrate import upgrade
+from states.sweep import SweepOutcome, sweep_due_deadlines
 from states.views import dossier_view
 from tests.factories import SubjectFactory
 
@@ -104,6 +105,16 @@ def postgres_migrated() -> str:
     return POSTGRES_URL
 
 
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty SQLite database (for large scenario tables that need not run on both backends)."""
+    path = tmp_path / "hoso.sqlite3"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database on each backend."""
@@ -135,10 +146,27 @@ class World:
     def at(self, moment: str) -> None:
         self.clock.set(datetime.fromisoformat(moment))
 
-    def open(self, opener: str = "police", procedure: str = "addiction_determination", **subject: Any) -> Dossier:
+    def open(
+        self,
+        opener: str = "police",
+        procedure: str = "addiction_determination",
+        *,
+        occurred_on: date | None = None,
+        idempotency_key: str | None = None,
+        **subject: Any,
+    ) -> Dossier:
         made: SubjectInput = SubjectFactory(**subject)
-        dossier_id = self.engine.open_dossier(self.actors[opener], procedure, made)
+        dossier_id = self.engine.open_dossier(
+            self.actors[opener], procedure, made, occurred_on=occurred_on, idempotency_key=idempotency_key
+        )
         return Dossier(self, dossier_id)
+
+    def sweep(self) -> list[SweepOutcome]:
+        """Run the deadline sweep as the ``system`` officer and record, from the database, what it fired."""
+        outcomes = sweep_due_deadlines(self.engine, self.actors["system"])
+        for dossier_id in {outcome.dossier_id for outcome in outcomes if outcome.fired}:
+            Dossier(self, dossier_id).record_history()
+        return outcomes
 
 
 @dataclass
@@ -150,25 +178,37 @@ class Dossier:
         with self.world.db.reading() as repo:
             return dossier_view(repo, self.world.rulebook, self.id, self.world.actors[who], self.world.clock.now())
 
+    def saved(self) -> dict[str, Any]:
+        """The dossier as stored, read by the ``system`` identity (which sees confidential dossiers too)."""
+        return self.view(INSPECTOR)
+
     def fire(self, who: str, event: str, payload: dict[str, Any] | None = None) -> FireResult:
         """Fire on the version stored in the database, then reload and check what was saved."""
-        before = self.view("admin")
+        before = self.saved()
         result = self.world.engine.fire(self.world.actors[who], self.id, event, payload or {}, before["version"])
-        after = self.view("admin")
+        after = self.saved()
         assert after["version"] == before["version"] + 1 == result.version
         assert after["state"] == result.state
-        assert after["history"][-1]["event"] == event
+        last = after["history"][-1]
+        assert (last["event"], last["seq"], last["to_state"]) == (event, result.version, result.state)
+        record_transition(after, last)
         return result
+
+    def record_history(self) -> None:
+        """Record every step of the stored history (for steps fired outside ``fire``, e.g. by the sweep)."""
+        saved = self.saved()
+        for entry in saved["history"][1:]:
+            record_transition(saved, entry)
 
     @property
     def state(self) -> str:
-        return str(self.view("admin")["state"])
+        return str(self.saved()["state"])
 
     def open_tasks(self) -> list[tuple[str, str]]:
-        return [(t["role"], t["state"]) for t in self.view("admin")["tasks"] if t["status"] == "open"]
+        return [(t["role"], t["state"]) for t in self.saved()["tasks"] if t["status"] == "open"]
 
     def deadlines(self, status: str | None = None) -> dict[str, dict[str, Any]]:
-        return {d["rule_id"]: d for d in self.view("admin")["deadlines"] if status is None or d["status"] == status}
+        return {d["rule_id"]: d for d in self.saved()["deadlines"] if status is None or d["status"] == status}
 
     def outbox(self) -> list[dict[str, Any]]:
         with self.world.db.reading() as repo:
@@ -196,6 +236,76 @@ def build_world(db: Database, rulebook: Rulebook, at: datetime) -> World:
     return world
 
 
+WORLD_START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+"""Monday 02/03/2026, 08:00 in Hà Nội."""
+
+
 @pytest.fixture
 def world(db: Database, rulebook: Rulebook) -> World:
-    return build_world(db, rulebook, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    return build_world(db, rulebook, WORLD_START)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_db: Database, rulebook: Rulebook) -> World:
+    """The same world on SQLite only."""
+    return build_world(sqlite_db, rulebook, WORLD_START)
+
+
+# -- transition coverage -----------------------------------------------------------------------------------
+#
+# Every successful step fired through ``Dossier.fire`` (or recorded from the stored history after a sweep)
+# is collected here, read back from the database. When the whole scenario suite ran, the session fails if
+# an edge of a loaded procedure version was never fired.
+
+Edge = tuple[str, str, str, str, str]
+"""(procedure code, procedure version, from state, event, to state)."""
+
+FIRED: set[Edge] = set()
+INSPECTOR = "system"
+COVERAGE_FILES = (
+    "tests/states/test_addiction_determination.py",
+    "tests/states/test_transition_coverage.py",
+)
+
+
+def record_transition(saved: dict[str, Any], entry: dict[str, Any]) -> None:
+    FIRED.add((saved["procedure"], saved["procedure_version"], entry["from_state"], entry["event"], entry["to_state"]))
+
+
+def all_edges(rulebook: Rulebook) -> set[Edge]:
+    return {
+        (compiled.definition.code, compiled.definition.version, source, transition.event, dest)
+        for compiled in rulebook.all_versions()
+        for source, dest, transition in compiled.definition.edges()
+    }
+
+
+def _whole_suite_ran(session: pytest.Session) -> bool:
+    option = session.config.option
+    if getattr(option, "keyword", "") or getattr(option, "markexpr", "") or getattr(option, "lf", False):
+        return False
+    if session.shouldstop or session.shouldfail or getattr(option, "deselect", None):
+        return False
+    if any("::" in str(arg) for arg in session.config.args):
+        return False
+    collected = {item.nodeid.split("::", 1)[0] for item in session.items}
+    return all(path in collected for path in COVERAGE_FILES)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _whole_suite_ran(session):
+        return
+    missing = sorted(all_edges(load_rulebook(CONFIG_DIR)) - FIRED)
+    if not missing:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"TRANSITION COVERAGE: {len(missing)} transition(s) never fired by a test:"]
+    lines += [f"  {code} {version}: {source} --{event}--> {dest}" for code, version, source, event, dest in missing]
+    if reporter is not None:
+        reporter.ensure_newline()
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+        else:
+            print(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

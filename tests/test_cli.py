@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app
 from api.demo import DEMO_PASSWORD
-from config.settings import get_settings
+from config import CONFIG_DIR
+from config.settings import DEVELOPMENT_SECRET_WARNING, get_settings
 
 runner = CliRunner()
 
@@ -43,7 +44,7 @@ def test_procedures_check_lists_every_version_and_regime() -> None:
 def test_diagram_is_mermaid() -> None:
     output = run("procedures", "diagram", "addiction_determination", "--version", "2022-01-01")
     assert output.splitlines()[3] == "stateDiagram-v2"
-    assert "    user_confirmed --> criminal_referral : criminal_route [penal_code_256a_applies]" in output
+    assert "    user_confirmed --> criminal_referral : criminal_route [penal_case_applies]" in output
     assert runner.invoke(app, ["procedures", "diagram", "no_such"]).exit_code == 1
 
 
@@ -103,10 +104,10 @@ def test_demo_officers_can_use_the_api(database: str) -> None:
         headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
         assert client.get("/api/v1/me", headers=headers).json()["unit_code"] == "CAX-00070"
         versions = client.get("/api/v1/procedures", headers=headers).json()
-        assert [(v["code"], v["version"]) for v in versions] == [
-            ("addiction_determination", "2022-01-01"),
-            ("addiction_determination", "2026-07-01"),
-        ]
+        # Every procedure file, and nothing else, is served.
+        files = sorted((CONFIG_DIR / "procedures").glob("*/*.yaml"))
+        assert len(files) >= 2
+        assert [(v["code"], v["version"]) for v in versions] == [(f.parent.name, f.stem) for f in files]
 
 
 def test_procedures_check_fails_on_a_broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +115,10 @@ def test_procedures_check_fails_on_a_broken_file(tmp_path: Path, monkeypatch: py
     target = tmp_path / "addiction_determination"
     target.mkdir()
     text = (source / "2022-01-01.yaml").read_text(encoding="utf-8")
-    (target / "2022-01-01.yaml").write_text(text.replace("guards: [case_a_b_c]", "guards: [case_x]"), encoding="utf-8")
+    broken = text.replace("      - penal_case_applies:", "      - case_x:", 1)
+    broken = broken.replace("{min_parameter: adult_age_years,", "{min_parameter: adult_age_yrs,", 1)
+    assert broken.count("case_x") == 1 and broken.count("adult_age_yrs") == 1
+    (target / "2022-01-01.yaml").write_text(broken, encoding="utf-8")
     monkeypatch.setenv("HOSO_PROCEDURES_DIR", str(tmp_path))
     get_settings.cache_clear()
     try:
@@ -122,4 +126,54 @@ def test_procedures_check_fails_on_a_broken_file(tmp_path: Path, monkeypatch: py
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 1
-    assert "điều kiện chưa được đăng ký: case_x" in result.output
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert "điều kiện chưa được đăng ký: case_x" in output
+    assert "'min_parameter' chỉ đến tham số không tồn tại: adult_age_yrs" in output
+
+
+def test_the_system_account_is_created_without_a_password_and_cannot_log_in(database: str) -> None:
+    run("db", "upgrade")
+    run("units", "create", "--code", "HT", "--name", "Hệ thống", "--kind", "national")
+    created = runner.invoke(app, ["users", "create", "--username", "system", "--role", "system", "--unit", "HT"])
+    assert created.exit_code == 0, created.output
+    assert "Mật khẩu" not in created.output  # nothing was asked
+    with TestClient(create_app()) as client:
+        response = client.post("/api/v1/auth/token", data={"username": "system", "password": "mat-khau-dai-du"})
+        assert response.status_code == 401
+    assert "0/0 thời hạn đã xử lý" in run("deadlines", "sweep")  # the service still acts in-process
+
+
+def test_demo_system_account_cannot_log_in(database: str) -> None:
+    run("db", "upgrade")
+    run("demo", "seed")
+    with TestClient(create_app()) as client:
+        response = client.post("/api/v1/auth/token", data={"username": "system", "password": DEMO_PASSWORD})
+        assert response.status_code == 401
+
+
+def test_serve_warns_about_the_development_secret(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda application, **options: served.append(application))
+    monkeypatch.delenv("HOSO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("HOSO_ENVIRONMENT", "development")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert DEVELOPMENT_SECRET_WARNING in result.stderr
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_serve_refuses_to_start_on_a_placeholder_secret(
+    database: str, monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda application, **options: served.append(application))
+    monkeypatch.setenv("HOSO_ENVIRONMENT", environment)
+    monkeypatch.setenv("HOSO_SECRET_KEY", "changeme")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert served == []
+    output = " ".join(result.output.split())
+    assert "Cấu hình không hợp lệ: HOSO_SECRET_KEY đang là giá trị mặc định hoặc giá trị mẫu" in output

@@ -10,11 +10,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from states.store import statements
-from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks, units, users
+from states.store.tables import (
+    deadlines,
+    dossiers,
+    history,
+    idempotency_keys,
+    identity_reviews,
+    login_attempts,
+    outbox,
+    persons,
+    tasks,
+    units,
+    users,
+)
 
 Record = dict[str, Any]
 
@@ -60,6 +72,11 @@ class Repository:
         row = self._conn.execute(select(persons).where(persons.c.id_number == id_number)).mappings().first()
         return dict(row) if row is not None else None
 
+    def lock_person(self, person_id: int) -> None:
+        """Hold the person's row until the transaction ends (PostgreSQL; SQLite writers are serial already)."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(select(persons.c.id).where(persons.c.id == person_id).with_for_update())
+
     def insert_person(self, **values: Any) -> int | None:
         """The new person's id, or None when a concurrent transaction inserted the same number first."""
         try:
@@ -69,6 +86,58 @@ class Repository:
             return None
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
+
+    def persons_by_name_key(self, key: str, limit: int) -> list[Record]:
+        """Persons whose folded name contains ``key`` (already folded), with the places of their dossiers."""
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            select(persons)
+            .where(persons.c.name_key.like(f"%{escaped}%", escape="\\"))
+            .order_by(persons.c.name_key, persons.c.id)
+            .limit(limit)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def dossiers_of_person(self, person_id: int) -> list[Record]:
+        query = select(dossiers).where(dossiers.c.person_id == person_id).order_by(dossiers.c.opened_at)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def open_dossiers_of(self, person_id: int, procedure_code: str) -> list[Record]:
+        query = select(dossiers.c.id, dossiers.c.parties, dossiers.c.province_code, dossiers.c.commune_code).where(
+            dossiers.c.person_id == person_id,
+            dossiers.c.procedure_code == procedure_code,
+            dossiers.c.closed_at.is_(None),
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def provinces_of_person(self, person_id: int) -> list[str]:
+        query = select(dossiers.c.province_code).where(dossiers.c.person_id == person_id).distinct()
+        return [str(code) for code in self._conn.scalars(query)]
+
+    def insert_identity_review(self, **values: Any) -> None:
+        self._conn.execute(insert(identity_reviews).values(**values))
+
+    def identity_reviews(self, person_id: int) -> list[Record]:
+        query = (
+            select(identity_reviews).where(identity_reviews.c.person_id == person_id).order_by(identity_reviews.c.id)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    # -- idempotent requests ---------------------------------------------------------------------------
+
+    def idempotency_key(self, user_id: int, key: str) -> Record | None:
+        query = select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
+
+    def insert_idempotency_key(self, **values: Any) -> bool:
+        """False when a concurrent transaction stored the same key first."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(idempotency_keys).values(**values))
+        except IntegrityError:
+            return False
+        return True
 
     # -- history, tasks, deadlines, outbox -------------------------------------------------------------
 
@@ -164,3 +233,40 @@ class Repository:
         )
         row = self._conn.execute(query).mappings().first()
         return dict(row) if row is not None else None
+
+    # -- login attempts --------------------------------------------------------------------------------
+
+    def insert_login_attempt(self, **values: Any) -> int:
+        result = self._conn.execute(insert(login_attempts).values(**values))
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def finish_login_attempt(self, attempt_id: int, *, succeeded: bool, reason: str | None) -> None:
+        self._conn.execute(
+            update(login_attempts).where(login_attempts.c.id == attempt_id).values(succeeded=succeeded, reason=reason)
+        )
+
+    def recent_login_attempts(
+        self, *, since: datetime, limit: int, username: str | None = None, address: str | None = None
+    ) -> list[Record]:
+        """Attempts after ``since`` by one typed username or from one address, newest first, without the
+        attempts refused unchecked (``throttled``), at most ``limit`` of them."""
+        query = select(login_attempts.c.id, login_attempts.c.at, login_attempts.c.succeeded, login_attempts.c.reason)
+        if username is not None:
+            query = query.where(login_attempts.c.username == username)
+        if address is not None:
+            query = query.where(login_attempts.c.address == address)
+        query = (
+            query.where(
+                login_attempts.c.at > since,
+                or_(login_attempts.c.reason.is_(None), login_attempts.c.reason != "throttled"),
+            )
+            .order_by(login_attempts.c.id.desc())
+            .limit(limit)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def login_attempts(self) -> list[Record]:
+        """Every recorded attempt, oldest first (audit and tests)."""
+        query = select(login_attempts).order_by(login_attempts.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]

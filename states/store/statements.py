@@ -17,6 +17,7 @@ load_dossier = (
         dossiers,
         persons.c.date_of_birth,
         history.c.hash.label("head_hash"),
+        history.c.occurred_at.label("head_occurred_at"),
         deadlines.c.id.label("deadline_id"),
         deadlines.c.rule_id.label("deadline_rule_id"),
         deadlines.c.due_at.label("deadline_due_at"),

@@ -109,7 +109,10 @@ dossiers = Table(
     Column("opened_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    # The subject's details as the opening officer gave them (the person row keeps the first ones seen).
+    Column("subject", JSON, nullable=True),
     Index("ix_dossiers_place_state", "province_code", "commune_code", "state"),
+    Index("ix_dossiers_person", "person_id", "procedure_code"),
 )
 
 history = Table(
@@ -224,7 +227,8 @@ identity_reviews = Table(
     Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
     Column("given", JSON, nullable=False),
     Column("stored", JSON, nullable=False),
-    Column("province_code", String(2), nullable=False),
+    # The province whose units may see both dossiers; NULL when they lie in different provinces (national).
+    Column("province_code", String(2), nullable=True),
     Column("status", String(20), nullable=False),
     Column("opened_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),

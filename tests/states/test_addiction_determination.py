@@ -19,28 +19,38 @@ from states.errors import (
     TransitionNotAllowedError,
 )
 from states.legal_time import VN_TZ
-from states.sweep import sweep_due_deadlines
 from tests.conftest import Dossier, World
 
+# The world clock starts on Monday 02/03/2026 at 08:00 in Hà Nội; each time below is at most the clock of
+# the step that records it (times in the future are refused) and not before the previous step.
 TEST = {"tested_at": "2026-03-02T08:00:00+07:00", "test_ground": "caught_using", "sample_type": "urine"}
 POSITIVE = {**TEST, "substances": "Methamphetamine"}
+CUSTODY_AT = "2026-03-02T08:45:00+07:00"
 CUSTODY = {
     "decision_number": "01/QĐ-TGNTTHC",
+    "ordered_at": "2026-03-02T08:40:00+07:00",
     "custody_started_at": "2026-03-02T08:30:00+07:00",
     "custody_place": "Trụ sở",
 }
 REQUEST = {"facility_unit": "YT-01-01", "request_number": "12/GĐN"}
-RECEIVED = {"received_at": "2026-03-02T14:00:00+07:00", "assessment_place": "facility", "substance_class": "stimulant"}
+RECEIVED_AT = "2026-03-02T14:00:00+07:00"
+RECEIVED = {"received_at": RECEIVED_AT, "assessment_place": "facility", "substance_class": "stimulant"}
+CONCLUDED_AT = "2026-03-03T09:00:00+07:00"
 
 
-def conclusion(criteria: int, sixth: bool = False) -> dict[str, Any]:
-    return {"concluded_on": "2026-03-03", "criteria_met": criteria, "criterion_6_met": sixth, "physician_name": "BS An"}
+def conclusion(criteria: int, sixth: bool = False, on: str = "2026-03-03") -> dict[str, Any]:
+    return {"concluded_on": on, "criteria_met": criteria, "criterion_6_met": sixth, "physician_name": "BS An"}
 
 
-def to_determination(dossier: Dossier, case: str = "a") -> None:
-    dossier.fire("police", "test_positive", POSITIVE)
+def to_determination(dossier: Dossier, case: str = "a", tested_at: str = TEST["tested_at"]) -> None:
+    dossier.fire("police", "test_positive", {**POSITIVE, "tested_at": tested_at})
     dossier.fire("police", "status_checked", {"art27_case": case, "penal_256a_window": "none"})
     assert dossier.state == "determination_required"
+
+
+def hold(dossier: Dossier) -> None:
+    dossier.world.at(CUSTODY_AT)
+    dossier.fire("chief", "custody_ordered", CUSTODY)
 
 
 def to_observation(dossier: Dossier, case: str = "a") -> None:
@@ -51,8 +61,10 @@ def to_observation(dossier: Dossier, case: str = "a") -> None:
         dossier.fire("police", "request_sent", {**REQUEST, "facility_unit": "YT-99"})
     dossier.fire("police", "request_sent", REQUEST)
     assert dossier.view()["parties"] == {"health_facility": "YT-01-01"}
+    dossier.world.at(RECEIVED_AT)
     dossier.fire("clerk", "received", RECEIVED)
     assert dossier.state == "under_observation"
+    dossier.world.at(CONCLUDED_AT)
 
 
 def outbox_names(dossier: Dossier, kind: str) -> list[str]:
@@ -98,7 +110,7 @@ def test_penal_code_256a_sends_the_case_to_investigators(world: World) -> None:
 def test_penal_code_256a_check_is_required_from_july_2025_only(world: World) -> None:
     world.at("2025-06-30T09:00:00+07:00")
     before = world.open()
-    before.fire("police", "test_positive", POSITIVE)
+    before.fire("police", "test_positive", {**POSITIVE, "tested_at": "2025-06-30T08:00:00+07:00"})
     with pytest.raises(GuardFailedError, match="01/07/2025"):
         before.fire(
             "police", "criminal_route", {"penal_256a_window": "in_rehab_or_substitution", "investigation_body": "X"}
@@ -108,7 +120,7 @@ def test_penal_code_256a_check_is_required_from_july_2025_only(world: World) -> 
 
     world.at("2025-07-01T09:00:00+07:00")
     after = world.open()
-    after.fire("police", "test_positive", POSITIVE)
+    after.fire("police", "test_positive", {**POSITIVE, "tested_at": "2025-07-01T08:00:00+07:00"})
     with pytest.raises(GuardFailedError, match="256a"):
         after.fire("police", "status_checked", {"art27_case": "b"})
     assert after.state == "user_confirmed"
@@ -151,6 +163,7 @@ def test_addicted_person_gets_the_registration_window(world: World) -> None:
 def test_custody_path_with_extension_and_sweep(world: World) -> None:
     dossier = world.open()
     to_determination(dossier, "b")
+    world.at(CUSTODY_AT)
     with pytest.raises(PermissionDeniedError):
         dossier.fire("police", "custody_ordered", CUSTODY)
     dossier.fire("chief", "custody_ordered", CUSTODY)
@@ -159,20 +172,23 @@ def test_custody_path_with_extension_and_sweep(world: World) -> None:
     assert base["explanation"]["start_source"] == "fact:custody_started_at"
     dossier.fire("police", "request_sent", REQUEST)
     assert dossier.state == "requested_in_custody"
-    dossier.fire("chief", "custody_extended", {"decision_number": "02/QĐ"})
+    world.at("2026-03-02T09:00:00+07:00")
+    dossier.fire("chief", "custody_extended", {"decision_number": "02/QĐ", "extended_at": "2026-03-02T09:00:00+07:00"})
     deadlines = dossier.deadlines()
     assert deadlines["custody_base"]["status"] == "superseded"
     assert deadlines["custody_for_determination"]["due_at_local"] == "2026-03-07T08:30:00+07:00"
+    world.at(RECEIVED_AT)
     dossier.fire("clerk", "received", RECEIVED)
     world.at("2026-03-07T08:29:00+07:00")
-    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    assert world.sweep() == []
     world.at("2026-03-07T08:31:00+07:00")
-    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    outcomes = world.sweep()
     assert [(o.event, o.fired) for o in outcomes] == [("custody_limit_reached", True)]
     assert dossier.state == "observation_at_liberty"
     assert dossier.deadlines()["custody_for_determination"]["status"] == "expired"
     assert dossier.view()["history"][-1]["actor"] == "system"
-    dossier.fire("head", "concluded_not_addicted", conclusion(2, sixth=True))
+    dossier.fire("head", "concluded_not_addicted", conclusion(2, sixth=True, on="2026-03-07"))
+    world.at("2026-03-07T10:00:00+07:00")
     dossier.fire("police", "result_served", {"served_at": "2026-03-07T10:00:00+07:00"})
     assert dossier.state == "closed_not_addicted"
     assert outbox_names(dossier, "start_procedure") == ["drug_user_management"]
@@ -184,11 +200,11 @@ def test_custody_path_with_extension_and_sweep(world: World) -> None:
 def test_custody_ending_before_observation(world: World, requested: bool, expected: str) -> None:
     dossier = world.open()
     to_determination(dossier, "b")
-    dossier.fire("chief", "custody_ordered", CUSTODY)
+    hold(dossier)
     if requested:
         dossier.fire("police", "request_sent", REQUEST)
     world.at("2026-03-02T21:00:00+07:00")
-    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    outcomes = world.sweep()
     assert [o.fired for o in outcomes] == [True]
     assert dossier.state == expected
     assert dossier.deadlines()["custody_base"]["status"] == "expired"
@@ -199,7 +215,7 @@ def test_facility_returns_the_request(world: World, held: bool, expected: str) -
     dossier = world.open()
     to_determination(dossier, "b")
     if held:
-        dossier.fire("chief", "custody_ordered", CUSTODY)
+        hold(dossier)
     dossier.fire("police", "request_sent", REQUEST)
     dossier.fire("clerk", "request_returned", {"reason": "papers_incomplete"})
     assert dossier.state == expected
@@ -219,29 +235,42 @@ def test_obstruction_and_resent_request(world: World) -> None:
 def test_absconding_and_finding(world: World) -> None:
     dossier = world.open()
     to_determination(dossier, "b")
-    dossier.fire("chief", "custody_ordered", CUSTODY)
+    hold(dossier)
+    world.at("2026-03-02T10:00:00+07:00")
     dossier.fire("police", "escaped", {"escaped_at": "2026-03-02T10:00:00+07:00"})
     assert dossier.state == "absconded"
-    assert dossier.deadlines()["custody_base"]["status"] == "met"
+    # An escape ends custody, but the custody was not brought to a lawful end: not "met".
+    assert dossier.deadlines()["custody_base"]["status"] == "escaped"
     assert dossier.open_tasks() == [("commune_police", "absconded")]
+    world.at("2026-03-05T10:00:00+07:00")
     dossier.fire("police", "found", {"found_at": "2026-03-05T10:00:00+07:00"})
     assert dossier.state == "determination_required"
 
 
+def relapse(world: World, born: date, criteria: int) -> Dossier:
+    """Case d (use during post-rehab management) tested before 01/07/2025, when art. 256a did not exist yet:
+    the administrative route to compulsory rehab is open."""
+    world.at("2025-06-30T08:00:00+07:00")
+    dossier = world.open(date_of_birth=born)
+    to_determination(dossier, "d", tested_at="2025-06-30T08:00:00+07:00")
+    dossier.fire("police", "request_sent", REQUEST)
+    world.at("2025-06-30T14:00:00+07:00")
+    dossier.fire("clerk", "received", {**RECEIVED, "received_at": "2025-06-30T14:00:00+07:00"})
+    world.at("2025-07-01T09:00:00+07:00")
+    dossier.fire("head", "concluded_addicted", conclusion(criteria, on="2025-07-01"))
+    world.at("2025-07-01T10:00:00+07:00")
+    dossier.fire("police", "result_served", {"served_at": "2025-07-01T10:00:00+07:00"})
+    return dossier
+
+
 def test_relapse_in_post_rehab_adult_goes_to_compulsory_rehab(world: World) -> None:
-    dossier = world.open(date_of_birth=date(1995, 1, 1))
-    to_observation(dossier, "d")
-    dossier.fire("head", "concluded_addicted", conclusion(3))
-    dossier.fire("police", "result_served", {"served_at": "2026-03-03T10:00:00+07:00"})
+    dossier = relapse(world, date(1995, 1, 1), 3)
     assert dossier.state == "closed_relapse"
     assert outbox_names(dossier, "start_procedure") == ["compulsory_rehab_adult"]
 
 
 def test_relapse_in_post_rehab_minor(world: World) -> None:
-    dossier = world.open(date_of_birth=date(2010, 6, 1))
-    to_observation(dossier, "d")
-    dossier.fire("head", "concluded_addicted", conclusion(5))
-    dossier.fire("police", "result_served", {"served_at": "2026-03-03T10:00:00+07:00"})
+    dossier = relapse(world, date(2010, 6, 1), 5)
     assert dossier.state == "closed_relapse_minor"
     assert outbox_names(dossier, "start_procedure") == ["compulsory_rehab_minor"]
 
@@ -253,7 +282,7 @@ def test_conclusion_must_match_the_criteria(world: World) -> None:
         dossier.fire("head", "concluded_addicted", conclusion(2))
     with pytest.raises(GuardFailedError, match="có nghiện"):
         dossier.fire("head", "concluded_not_addicted", conclusion(3))
-    with pytest.raises(GuardFailedError, match="không hợp lệ"):
+    with pytest.raises(GuardFailedError, match="phải từ 0 đến 6"):
         dossier.fire("head", "concluded_addicted", conclusion(7))
     dossier.fire("doctor", "observation_continued", {"criteria_met": 2, "criterion_6_met": False})
     assert dossier.state == "under_observation"
@@ -275,7 +304,7 @@ def test_health_facilities_act_only_where_designated(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         dossier.view("other_clerk")
     voluntary = world.open(opener="hcm_clerk")  # a voluntary applicant from Hà Nội at a facility in TP.HCM
-    assert voluntary.view("hcm_clerk")["parties"] == {"health_facility": "YT-79-01"}
+    assert voluntary.view("hcm_clerk")["parties"] == {"health_facility": "YT-79-01", "confidential": "YT-79-01"}
     with pytest.raises(PermissionDeniedError):
         voluntary.view("clerk")
 
@@ -292,10 +321,11 @@ def test_death_closes_any_open_dossier_and_complaints_keep_the_state(world: Worl
     dossier.fire("clerk", "died", {"died_on": "2026-03-03", "evidence": "Giấy báo tử"})
     assert dossier.state == "closed_deceased"
     assert dossier.open_tasks() == []
-    with pytest.raises(TransitionNotAllowedError):
+    with pytest.raises(TransitionNotAllowedError) as caught:
         dossier.fire(
             "police", "complaint_filed", {"complainant": "guardian", "complaint_against": "result", "summary": "y"}
         )
+    assert caught.value.details["current_version"] == dossier.saved()["version"] == 7
 
 
 def test_residence_change_moves_jurisdiction(world: World) -> None:
@@ -329,9 +359,11 @@ def test_voluntary_path(world: World, steps: list[tuple[str, str, dict[str, Any]
     dossier = world.open(opener="clerk")
     dossier.fire("clerk", "application_filed", {"applied_on": "2026-03-02", "filed_by": "subject"})
     assert dossier.state == "voluntary_applied"
+    world.at(RECEIVED_AT)
     with pytest.raises(PermissionDeniedError):
         dossier.fire("hcm_clerk", "received", RECEIVED)
     dossier.fire("clerk", "received", RECEIVED)
+    world.at(CONCLUDED_AT)
     for who, event, payload in steps:
         dossier.fire(who, event, payload)
     assert dossier.state == expected
@@ -353,9 +385,14 @@ def test_dossier_is_pinned_to_the_version_in_force_when_opened(world: World) -> 
     new = world.open()
     assert old.view()["procedure_version"] == "2022-01-01"
     assert new.view()["procedure_version"] == "2026-07-01"
-    old.fire("police", "test_positive", POSITIVE)
+    old.fire("police", "test_positive", {**POSITIVE, "tested_at": "2026-07-01T08:00:00+07:00"})
     assert old.view()["procedure_version"] == "2022-01-01"
+    # The regime of a step is that of the date of its fact: a test made on 01/07/2026 falls under Luật 120.
     assert [entry["regime"] for entry in old.view()["history"]] == ["VN2025B", "VN2026"]
+    earlier = world.open()
+    earlier.fire("police", "test_positive", {**POSITIVE, "tested_at": "2026-06-30T23:00:00+07:00"})
+    assert earlier.view()["procedure_version"] == "2026-07-01"
+    assert [entry["regime"] for entry in earlier.view()["history"]] == ["VN2026", "VN2025B"]
 
 
 def test_luat_120_version_runs_the_requested_path(world: World) -> None:
@@ -367,7 +404,9 @@ def test_luat_120_version_runs_the_requested_path(world: World) -> None:
         dossier.fire("police", "status_checked", {"art27_case": "c"})
     dossier.fire("police", "status_checked", {"art27_case": "c", "penal_256a_window": "none"})
     dossier.fire("police", "request_sent", REQUEST)
+    world.at("2026-08-03T14:00:00+07:00")
     dossier.fire("clerk", "received", {**RECEIVED, "received_at": "2026-08-03T14:00:00+07:00"})
+    world.at("2026-08-04T10:00:00+07:00")
     dossier.fire("head", "concluded_addicted", {**conclusion(3), "concluded_on": "2026-08-04"})
     dossier.fire("police", "result_served", {"served_at": "2026-08-04T10:00:00+07:00"})
     view = dossier.view()
@@ -383,9 +422,9 @@ def test_missed_service_target_is_recorded_and_escalated(world: World) -> None:
     dossier = world.open()
     dossier.fire("police", "test_positive", POSITIVE)  # Monday 02/03/2026: check due by the end of the day
     world.at("2026-03-02T23:59:00+07:00")
-    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    assert world.sweep() == []
     world.at("2026-03-03T07:30:00+07:00")
-    outcomes = sweep_due_deadlines(world.engine, world.actors["system"])
+    outcomes = world.sweep()
     assert [(o.rule_id, o.event, o.fired) for o in outcomes] == [("status_check_target", "service_target_missed", True)]
     view = dossier.view()
     assert (view["state"], view["history"][-1]["actor"]) == ("user_confirmed", "system")
@@ -393,6 +432,6 @@ def test_missed_service_target_is_recorded_and_escalated(world: World) -> None:
     assert dossier.open_tasks() == [("commune_police", "user_confirmed")]
     notice = dossier.outbox()[-1]
     assert (notice["kind"], notice["payload"]["to_roles"]) == ("notice", ["commune_police"])
-    assert sweep_due_deadlines(world.engine, world.actors["system"]) == []
+    assert world.sweep() == []
     dossier.fire("police", "status_checked", {"art27_case": "none", "penal_256a_window": "none"})
     assert dossier.state == "handed_to_management"

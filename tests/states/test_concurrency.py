@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from states.actors import Actor
-from states.engine import DossierEngine
+from states.engine import DossierEngine, SubjectInput
 from states.errors import ConflictError
 from states.store.tables import dossiers, persons
 from tests.conftest import World
@@ -86,32 +86,67 @@ def test_conflicting_fires_never_lose_an_update(world: World) -> None:
     assert len({entry["payload"]["summary"] for entry in view["history"][2:]}) == ROUNDS
 
 
-def test_simultaneous_first_dossiers_of_one_person_share_the_person(world: World) -> None:
-    subject = SubjectFactory()
-    barrier = threading.Barrier(THREADS)
-    opened: list[str] = []
-    errors: list[BaseException] = []
+def open_at_once(world: World, openers: list[tuple[str, SubjectInput, str | None]]) -> list[str | BaseException]:
+    """One thread per (officer, subject, idempotency key), all released at once; the dossier id or the error."""
+    barrier = threading.Barrier(len(openers))
+    results: list[str | BaseException] = []
     lock = threading.Lock()
 
-    def open_one() -> None:
+    def open_one(who: str, subject: SubjectInput, key: str | None) -> None:
         barrier.wait()
+        result: str | BaseException
         try:
-            dossier_id = world.engine.open_dossier(world.actors["police"], "addiction_determination", subject)
+            result = world.engine.open_dossier(
+                world.actors[who], "addiction_determination", subject, idempotency_key=key
+            )
         except BaseException as error:  # the test reports every failure below
-            with lock:
-                errors.append(error)
-        else:
-            with lock:
-                opened.append(dossier_id)
+            result = error
+        with lock:
+            results.append(result)
 
-    threads = [threading.Thread(target=open_one) for _ in range(THREADS)]
+    threads = [threading.Thread(target=open_one, args=opener) for opener in openers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
-    assert len(opened) == THREADS
+    return results
+
+
+def count(world: World, table: Table) -> int:
     with world.db.engine.connect() as conn:
-        person_ids = set(conn.scalars(select(dossiers.c.person_id).where(dossiers.c.id.in_(opened))))
-        assert len(person_ids) == 1
-        assert conn.scalar(select(func.count()).select_from(persons)) == 1
+        return int(conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_simultaneous_first_dossiers_of_one_person_open_one(world: World) -> None:
+    """The same new person sent by several officers' screens at once: one person, one open dossier; every
+    other request is told which dossier is already open."""
+    subject = SubjectFactory()
+    results = open_at_once(world, [("police", subject, None)] * THREADS)
+    opened = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, ConflictError)]
+    assert len(opened) == 1, results
+    assert len(refused) == THREADS - 1, results
+    assert {error.details["open_dossier_id"] for error in refused} == set(opened)
+    assert (count(world, persons), count(world, dossiers)) == (1, 1)
+
+
+def test_simultaneous_retries_with_one_idempotency_key_open_one_dossier(world: World) -> None:
+    """Every retry of one request is answered with the one dossier it opened."""
+    subject = SubjectFactory()
+    results = open_at_once(world, [("police", subject, "5f0c7a1e-2b1d-4c47-9a7e-0d6c1c6a9b11")] * THREADS)
+    assert all(isinstance(result, str) for result in results), results
+    assert len(set(results)) == 1
+    assert (count(world, persons), count(world, dossiers)) == (1, 1)
+
+
+def test_simultaneous_dossiers_of_a_known_person_open_one(world: World) -> None:
+    """The person is already on record (an earlier dossier, closed): the race is then on the dossier alone."""
+    subject = SubjectFactory()
+    earlier = world.engine.open_dossier(world.actors["police"], "addiction_determination", subject)
+    test = {key: POSITIVE[key] for key in TEST_KEYS}
+    world.engine.fire(world.actors["police"], earlier, "test_negative", test, 1)
+    results = open_at_once(world, [("police", subject, None)] * THREADS)
+    opened = [r for r in results if isinstance(r, str)]
+    assert len(opened) == 1, results
+    assert all(isinstance(r, ConflictError) for r in results if not isinstance(r, str)), results
+    assert (count(world, persons), count(world, dossiers)) == (1, 2)

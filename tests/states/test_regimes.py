@@ -104,5 +104,7 @@ def test_a_step_after_the_reform_is_owned_by_the_successor(db: Database, distric
     assert "test_positive" in [action["event"] for action in after.view("police")["actions"]]
     with pytest.raises(PermissionDeniedError):
         after.fire("district", "test_positive", {**payload, "substances": "Heroin"})
-    after.fire("police", "test_positive", {**payload, "substances": "Heroin"})
+    after.fire("police", "test_positive", {**payload, "tested_at": "2025-03-03T08:00:00+07:00", "substances": "Heroin"})
     assert after.view()["history"][-1]["regime"] == "VN2025A"
+    # Who may record a step is decided on the day it is recorded; its regime by the day of the fact.
+    assert pending.view()["history"][-1]["regime"] == "VN2021"

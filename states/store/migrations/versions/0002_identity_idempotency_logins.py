@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import states.store.tables
+from states.texts import name_key
 
 revision = "0002"
 down_revision = "0001"
@@ -22,8 +23,17 @@ def upgrade() -> None:
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name_key", sa.String(length=255), nullable=True))
         batch_op.create_index("ix_persons_name_key", ["name_key"], unique=False)
+    persons = sa.table("persons", sa.column("id", sa.Integer()), sa.column("full_name"), sa.column("name_key"))
+    connection = op.get_bind()
+    for person_id, full_name in connection.execute(sa.select(persons.c.id, persons.c.full_name)).all():
+        connection.execute(
+            persons.update().where(persons.c.id == person_id).values(name_key=name_key(str(full_name)))
+        )
     with op.batch_alter_table("history", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recorded_at", states.store.tables.UtcDateTime(), nullable=True))
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("subject", sa.JSON(), nullable=True))
+        batch_op.create_index("ix_dossiers_person", ["person_id", "procedure_code"], unique=False)
     op.create_table(
         "idempotency_keys",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -57,7 +67,7 @@ def upgrade() -> None:
         sa.Column("dossier_id", sa.String(length=36), nullable=False),
         sa.Column("given", sa.JSON(), nullable=False),
         sa.Column("stored", sa.JSON(), nullable=False),
-        sa.Column("province_code", sa.String(length=2), nullable=False),
+        sa.Column("province_code", sa.String(length=2), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("opened_by", sa.Integer(), nullable=False),
         sa.Column("opened_at", states.store.tables.UtcDateTime(), nullable=False),
@@ -77,6 +87,9 @@ def downgrade() -> None:
     op.drop_table("identity_reviews")
     op.drop_table("login_attempts")
     op.drop_table("idempotency_keys")
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossiers_person")
+        batch_op.drop_column("subject")
     with op.batch_alter_table("history", schema=None) as batch_op:
         batch_op.drop_column("recorded_at")
     with op.batch_alter_table("persons", schema=None) as batch_op:

@@ -1,0 +1,34 @@
+"""Persons: finding a person by name (with or without diacritics), identity number or birth date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, ServicesDep
+from api.errors import ProblemRoute, problem_responses
+from api.schemas import PersonOut
+from states.persons import find_persons
+
+router = APIRouter(prefix="/api/v1", tags=["Người"], route_class=ProblemRoute)
+
+
+@router.get(
+    "/persons",
+    response_model=list[PersonOut],
+    summary="Tìm người theo họ tên (có hoặc không dấu), số định danh, ngày sinh",
+    operation_id="find_persons",
+    responses=problem_responses(401, 422),
+)
+def persons(
+    wired: ServicesDep,
+    actor: ActorDep,
+    name: Annotated[str | None, Query(min_length=2, max_length=255, description="Họ tên, có dấu hoặc không")] = None,
+    id_number: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân")] = None,
+    date_of_birth: Annotated[date | None, Query(description="Ngày sinh YYYY-MM-DD")] = None,
+) -> list[PersonOut]:
+    with wired.db.reading() as repo:
+        found = find_persons(repo, wired.rulebook, actor, name=name, id_number=id_number, date_of_birth=date_of_birth)
+    return [PersonOut.model_validate(person) for person in found]

@@ -1,0 +1,164 @@
+"""The contract is good enough to build on: a client generated from the served `/openapi.json` (with
+openapi-python-client, installed by `make test` in its own virtual environment) logs in, opens a dossier,
+fires a step with a typed payload, and gets a 409 and a 422 back as typed problem details."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from config.settings import Settings
+from states.procedures import Rulebook
+from states.store.database import Database
+from states.store.migrate import upgrade
+from tests.api.test_api import POSITIVE, subject
+from tests.conftest import PASSWORD, build_world
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = ROOT / ".venv-openapi-client" / "bin" / "openapi-python-client"
+PACKAGE = "hoso_generated_client"
+
+
+@pytest.fixture
+def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[str]:
+    """The real app under uvicorn on a free localhost port, on a migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'hoso.sqlite3'}"
+    upgrade(url)
+    db = Database(url)
+    world = build_world(db, rulebook, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    settings = Settings(environment="test", secret_key="test-secret-key-of-at-least-thirty-two-chars")
+    app = create_app(settings, clock=world.clock, db=db, rulebook=rulebook)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uvicorn_server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
+        db.dispose()
+
+
+def _generate(base_url: str, workdir: Path) -> ModuleType:
+    if not GENERATOR.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{GENERATOR} is missing: `make test` installs it (target client-generator)")
+        pytest.skip("openapi-python-client is not installed: run `make client-generator`")
+    document = workdir / "openapi.json"
+    document.write_text(json.dumps(httpx.get(f"{base_url}/openapi.json", timeout=10).json()), encoding="utf-8")
+    config = workdir / "generator.json"
+    config.write_text(json.dumps({"package_name_override": PACKAGE, "post_hooks": []}), encoding="utf-8")
+    output = workdir / "generated" / PACKAGE
+    command = [str(GENERATOR), "generate", "--path", str(document), "--meta", "none"]
+    command += ["--output-path", str(output), "--config", str(config), "--fail-on-warning"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(output.parent))
+    importlib.invalidate_caches()
+    return importlib.import_module(PACKAGE)
+
+
+def _operation(package: ModuleType, operation_id: str) -> Any:
+    """The module of an operation (the generator groups them in packages named after the tags)."""
+    api = importlib.import_module(f"{package.__name__}.api")
+    for group in pkgutil.iter_modules(api.__path__):
+        for module in pkgutil.iter_modules([str(Path(api.__path__[0]) / group.name)]):
+            if module.name == operation_id:
+                return importlib.import_module(f"{api.__name__}.{group.name}.{module.name}")
+    raise AssertionError(f"no generated module for {operation_id}")
+
+
+def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: str, tmp_path: Path) -> None:
+    client_package = _generate(server, tmp_path)
+    try:
+        _exercise(client_package, server)
+    finally:
+        sys.path.remove(str(tmp_path / "generated"))
+        for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
+            del sys.modules[name]
+    shutil.rmtree(tmp_path / "generated", ignore_errors=True)
+
+
+def _exercise(package: ModuleType, base_url: str) -> None:
+    models = importlib.import_module(f"{package.__name__}.models")
+    login = _operation(package, "login")
+    open_dossier = _operation(package, "open_dossier")
+    fire_event = _operation(package, "fire_event")
+
+    anonymous = package.Client(base_url=base_url, raise_on_unexpected_status=True)
+    refused = login.sync(client=anonymous, body=models.BodyLogin(username="police", password="sai-mat-khau"))
+    assert isinstance(refused, models.ProblemDetails)
+    assert (refused.status, refused.code) == (401, "authentication")
+
+    token = login.sync(client=anonymous, body=models.BodyLogin(username="police", password=PASSWORD))
+    assert isinstance(token, models.TokenOut)
+    client = package.AuthenticatedClient(base_url=base_url, token=token.access_token, raise_on_unexpected_status=True)
+
+    body = models.DossierCreate(procedure="addiction_determination", subject=models.SubjectIn.from_dict(subject()))
+    opened = open_dossier.sync_detailed(client=client, body=body)
+    assert opened.status_code == 201, opened.content
+    dossier = opened.parsed
+    assert isinstance(dossier, models.DossierOut)
+    assert dossier.version == 1
+
+    action = next(action for action in dossier.actions if action.event == "test_positive")
+    payload_type = getattr(models, str(action.payload_schema))
+    assert sorted(action.required) == sorted(POSITIVE)
+    payload = payload_type.from_dict(POSITIVE)
+    assert isinstance(payload.tested_at, datetime)
+    fired = fire_event.sync(
+        client=client,
+        dossier_id=dossier.id,
+        body=models.EventIn(event="test_positive", expected_version=1, payload=payload),
+    )
+    assert isinstance(fired, models.DossierOut), fired
+    assert (fired.state, fired.version) == ("user_confirmed", 2)
+
+    stale = fire_event.sync(
+        client=client,
+        dossier_id=dossier.id,
+        body=models.EventIn(event="test_positive", expected_version=1, payload=payload),
+    )
+    assert isinstance(stale, models.ConflictProblem), stale
+    assert (stale.status, stale.code, stale.current_version) == (409, "stale_version", 2)
+
+    step = next(action for action in fired.actions if action.required)
+    empty = models.EmptyPayload()
+    bad = fire_event.sync(
+        client=client,
+        dossier_id=dossier.id,
+        body=models.EventIn(event=step.event, expected_version=2, payload=empty),
+    )
+    assert isinstance(bad, models.ProblemDetails), bad
+    assert (bad.status, bad.code) == (422, "payload")
+    assert {problem.field for problem in bad.problems} == {f"payload.{name}" for name in step.required}
