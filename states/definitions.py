@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from states.legal_time import TimeUnit
 
+OPENING_EVENT = "dossier_opened"
+"""The event of a dossier's first history row: deadlines may start on it (``start_on: [dossier_opened]``)."""
 SAME_STATE = "="
 ANY_OPEN_STATE = "*"
 FieldType = Literal["string", "text", "integer", "boolean", "date", "datetime", "enum"]
@@ -173,9 +175,16 @@ class Duration(_Strict):
         return self
 
 
+Nature = Literal["time_limit", "term"]
+"""A time limit to act ends, when its last day is a day off, at the end of the next working day (Civil Code
+Art. 148 cl. 2 — Bộ luật Dân sự 2015); a term (of a measure, a management period) and an eligibility date
+end on their calendar day whatever the day of the week."""
+
+
 class Window(_Strict):
     """A time limit handed to a follow-up procedure (e.g. the registration window after a result)."""
 
+    nature: Nature = "time_limit"
     duration: Duration
     start_at_fact: str | None = None
     """A datetime fact to count from (e.g. when the person was notified); otherwise the time of the event."""
@@ -186,6 +195,7 @@ class DeadlineRule(_Strict):
     id: str
     title_vi: str
     kind: Literal["legal", "service_target"] = "legal"
+    nature: Nature = "time_limit"
     start_on: tuple[str, ...]
     start_at_fact: str | None = None
     """A datetime fact to count from (e.g. the start of holding); otherwise the time of the event."""
@@ -198,6 +208,16 @@ class DeadlineRule(_Strict):
     expiry_event: str
     """Fired by the ``system`` officer when the deadline passes: a legal consequence for a legal deadline,
     a recorded escalation for a service target."""
+    basis: LegalReference
+
+
+class SpecDeparture(_Strict):
+    """A transition of the research file (shared/procedures) that this version merges, renames or departs
+    from on purpose, with the reason and its legal source."""
+
+    spec: str
+    """The spec line as written, e.g. ``USER_CONFIRMED --proposal_sent (commune_police)--> AWAITING_DECISION``."""
+    reason_vi: str
     basis: LegalReference
 
 
@@ -230,6 +250,10 @@ class ProcedureDefinition(_Strict):
     deadlines: tuple[DeadlineRule, ...] = ()
     subject_age: SubjectAge | None = None
     confidential: Confidentiality | None = None
+    inherited_facts: tuple[str, ...] = ()
+    """Facts a dossier of this procedure takes from the dossier whose step opened it (e.g. ``served_at``):
+    deadlines starting at the opening (``start_on: [dossier_opened]``) may count from them."""
+    spec_departures: tuple[SpecDeparture, ...] = ()
 
     @property
     def expiry_events(self) -> frozenset[str]:
@@ -372,7 +396,7 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
     rule_ids = [rule.id for rule in definition.deadlines]
     if len(rule_ids) != len(set(rule_ids)):
         problems.append("mã thời hạn phải là duy nhất")
-    fact_fields = {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
+    fact_fields = _fact_fields(definition)
     for rule in definition.deadlines:
         where = f"thời hạn {rule.id}"
         problems += [f"{where}: trạng thái không tồn tại: {s}" for s in rule.active_in if s not in definition.states]
@@ -381,6 +405,10 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
             f"{where}: kết thúc bởi bước không tồn tại: {e}" for e in rule.ends_on if e not in definition.events
         ]
         for event in rule.start_on:
+            if event == OPENING_EVENT:
+                if definition.initial_state not in rule.active_in:
+                    problems.append(f"{where}: bắt đầu khi mở hồ sơ nhưng không áp dụng ở trạng thái khởi đầu")
+                continue
             dests = {dest for _, dest, t in edges if t.event == event}
             if not dests:
                 problems.append(f"{where}: bắt đầu từ bước {event} mà không chuyển tiếp nào có")
@@ -439,7 +467,8 @@ _NO_PARAMETER = Parameter(value=None, title_vi="", basis=LegalReference(text="",
 
 
 def _fact_fields(definition: ProcedureDefinition) -> set[str]:
-    return {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
+    recorded = {name for event in definition.events.values() for name, field in event.payload.items() if field.fact}
+    return recorded | set(definition.inherited_facts)
 
 
 def _check_duration(definition: ProcedureDefinition, duration: Duration, where: str) -> list[str]:

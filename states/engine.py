@@ -21,7 +21,7 @@ from typing import Any
 from states.actors import Actor
 from states.clock import Clock
 from states.deadlines import plan, plan_window
-from states.definitions import EventDefinition, ProcedureDefinition, TransitionDefinition
+from states.definitions import OPENING_EVENT, EventDefinition, ProcedureDefinition, TransitionDefinition
 from states.errors import (
     ConflictError,
     InvalidInputError,
@@ -43,7 +43,6 @@ from states.store.database import Database
 from states.store.repository import Record, Repository
 from states.texts import name_key, normalize_name, same_name, text_problem
 
-OPENING_EVENT = "dossier_opened"
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from states.errors import DefinitionError
 from states.yaml_loading import load_model
 
 
@@ -25,4 +26,11 @@ class FormCatalogue(BaseModel):
 
 
 def load_forms(config_dir: Path) -> FormCatalogue:
-    return load_model(config_dir / "forms.yaml", FormCatalogue)
+    """``forms.yaml`` plus one fragment per procedure in ``forms.d/`` (a code defined twice is an error)."""
+    forms = dict(load_model(config_dir / "forms.yaml", FormCatalogue).forms)
+    for path in sorted((config_dir / "forms.d").glob("*.yaml")):
+        for code, form in load_model(path, FormCatalogue).forms.items():
+            if code in forms:
+                raise DefinitionError(f"{path}: mẫu văn bản {code} đã được khai báo", path=str(path))
+            forms[code] = form
+    return FormCatalogue(forms=forms)

@@ -28,6 +28,7 @@ from states.forms import FormCatalogue, load_forms
 from states.guards import GUARDS, GuardContext, check_guard_calls, evaluate
 from states.legal_time import WorkCalendar, load_calendar
 from states.regimes import RegimeTable, load_regime_table
+from states.rules import load_all as load_guard_modules
 from states.yaml_loading import load_model
 
 
@@ -174,6 +175,7 @@ def _load_definitions(procedures_dir: Path) -> list[ProcedureDefinition]:
 def load_rulebook(
     config_dir: Path, *, procedures_dir: Path | None = None, calendars_dir: Path | None = None
 ) -> Rulebook:
+    load_guard_modules()
     regimes = load_regime_table(config_dir)
     forms = load_forms(config_dir)
     calendar = load_calendar(calendars_dir or config_dir / "calendars")

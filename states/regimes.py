@@ -54,8 +54,8 @@ class _RegimesFile(_Strict):
 
 
 class _RolesFile(_Strict):
-    unit_kinds: dict[str, UnitKind]
-    roles: dict[str, Role]
+    unit_kinds: dict[str, UnitKind] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
 
 
 class RegimeTable(_Strict):
@@ -149,7 +149,19 @@ class RegimeTable(_Strict):
 def load_regime_table(config_dir: Path) -> RegimeTable:
     regimes = load_model(config_dir / "regimes.yaml", _RegimesFile)
     roles = load_model(config_dir / "roles.yaml", _RolesFile)
+    unit_kinds, all_roles = dict(roles.unit_kinds), dict(roles.roles)
+    # One fragment per procedure family in roles.d/ adds unit kinds and roles; none may be redefined.
+    for path in sorted((config_dir / "roles.d").glob("*.yaml")):
+        fragment = load_model(path, _RolesFile)
+        for kind in fragment.unit_kinds:
+            if kind in unit_kinds:
+                raise DefinitionError(f"{path}: loại đơn vị {kind} đã được khai báo", path=str(path))
+        for role in fragment.roles:
+            if role in all_roles:
+                raise DefinitionError(f"{path}: vai trò {role} đã được khai báo", path=str(path))
+        unit_kinds.update(fragment.unit_kinds)
+        all_roles.update(fragment.roles)
     try:
-        return RegimeTable(regimes=regimes.regimes, unit_kinds=roles.unit_kinds, roles=roles.roles)
+        return RegimeTable(regimes=regimes.regimes, unit_kinds=unit_kinds, roles=all_roles)
     except ValueError as exc:
         raise DefinitionError(f"Danh mục chế độ pháp lý / vai trò không hợp lệ: {exc}") from exc
