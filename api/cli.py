@@ -14,6 +14,7 @@ from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
+from states.chaining import open_followups
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import mermaid
@@ -31,8 +32,10 @@ units_app = typer.Typer(help="Đơn vị", no_args_is_help=True)
 procedures_app = typer.Typer(help="Thủ tục (định nghĩa YAML)", no_args_is_help=True)
 demo_app = typer.Typer(help="Dữ liệu mẫu", no_args_is_help=True)
 deadlines_app = typer.Typer(help="Thời hạn", no_args_is_help=True)
+outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
 for sub, name in (
     (deadlines_app, "deadlines"),
+    (outbox_app, "outbox"),
     (db_app, "db"),
     (users_app, "users"),
     (units_app, "units"),
@@ -217,6 +220,24 @@ def deadlines_sweep(
         mark = "đã thực hiện" if outcome.fired else "không thực hiện được"
         typer.echo(f"{outcome.dossier_id}  {outcome.rule_id}  {outcome.event}: {mark} — {outcome.detail}")
     typer.echo(f"{sum(o.fired for o in outcomes)}/{len(outcomes)} thời hạn đã xử lý")
+
+
+@outbox_app.command("drain")
+def outbox_drain(
+    system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
+) -> None:
+    """Mở các thủ tục tiếp theo mà các bước đã yêu cầu (mỗi yêu cầu một lần), liên kết với hồ sơ gốc."""
+    rulebook = _rulebook()
+    db = _database()
+    try:
+        with db.reading() as repo:
+            system = actor_by_username(repo, system_user)
+        outcomes = open_followups(_engine(rulebook, db), system)
+    except HosoError as error:
+        _fail(error)
+    for outcome in outcomes:
+        typer.echo(f"{outcome.outbox_id}  {outcome.outcome}  {outcome.dossier_id or '-'}  {outcome.detail}")
+    typer.echo(f"{sum(o.outcome == 'opened' for o in outcomes)}/{len(outcomes)} thủ tục tiếp theo đã mở")
 
 
 @demo_app.command("seed")

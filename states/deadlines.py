@@ -45,8 +45,10 @@ def explain(
     start_event: str,
     start_source: str,
     extra: dict[str, Any],
+    nature: str = "time_limit",
 ) -> tuple[datetime, dict[str, Any]]:
-    due_at, computation = compute_due(start, count, unit, calendar)
+    # A term ends on its calendar day; only a time limit to act moves past days off (Civil Code Art. 148).
+    due_at, computation = compute_due(start, count, unit, calendar, roll_forward=nature == "time_limit")
     explanation = {
         **extra,
         "legal_basis": basis.text,
@@ -81,7 +83,14 @@ def plan(
         basis=rule.basis,
         start_event=event,
         start_source=start_source,
-        extra={"rule_id": rule.id, "title_vi": rule.title_vi, "kind": rule.kind, "parameter": parameter},
+        extra={
+            "rule_id": rule.id,
+            "title_vi": rule.title_vi,
+            "kind": rule.kind,
+            "nature": rule.nature,
+            "parameter": parameter,
+        },
+        nature=rule.nature,
     )
     return PlannedDeadline(rule=rule, due_at=due_at, explanation=explanation)
 
@@ -106,6 +115,7 @@ def plan_window(
         basis=window.basis,
         start_event=event,
         start_source=start_source,
-        extra={"parameter": parameter},
+        extra={"parameter": parameter, "nature": window.nature},
+        nature=window.nature,
     )
     return {"due_at": due_at.isoformat(), "explanation": explanation}

@@ -202,6 +202,9 @@ class DeadlineRule(_Strict):
     duration: Duration
     active_in: tuple[str, ...]
     replaces: tuple[str, ...] = ()
+    paused_in: tuple[str, ...] = ()
+    """States in which the clock stops (a supplement awaited, time at large); leaving them for a state of
+    ``active_in`` resumes the deadline with the time that remained, recorded in its explanation."""
     ends_on: dict[str, Literal["met", "escaped"]] = Field(default_factory=dict)
     """Events that end the deadline whatever the next state, with their outcome: ``met`` (in time or late,
     by the legal time of the event) or ``escaped`` (the person escaped: the limit was not met)."""
@@ -401,6 +404,12 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
         where = f"thời hạn {rule.id}"
         problems += [f"{where}: trạng thái không tồn tại: {s}" for s in rule.active_in if s not in definition.states]
         problems += [f"{where}: thay thế thời hạn không tồn tại: {r}" for r in rule.replaces if r not in rule_ids]
+        problems += [
+            f"{where}: trạng thái tạm dừng không tồn tại: {s}" for s in rule.paused_in if s not in definition.states
+        ]
+        problems += [
+            f"{where}: trạng thái vừa áp dụng vừa tạm dừng: {s}" for s in rule.paused_in if s in rule.active_in
+        ]
         problems += [
             f"{where}: kết thúc bởi bước không tồn tại: {e}" for e in rule.ends_on if e not in definition.events
         ]

@@ -21,7 +21,13 @@ from typing import Any
 from states.actors import Actor
 from states.clock import Clock
 from states.deadlines import plan, plan_window
-from states.definitions import OPENING_EVENT, EventDefinition, ProcedureDefinition, TransitionDefinition
+from states.definitions import (
+    OPENING_EVENT,
+    DeadlineRule,
+    EventDefinition,
+    ProcedureDefinition,
+    TransitionDefinition,
+)
 from states.errors import (
     ConflictError,
     InvalidInputError,
@@ -37,7 +43,7 @@ from states.identity import id_number_problem, sex_from_id_number
 from states.legal_time import VN_TZ
 from states.payloads import capped, facts_from, validate_payload
 from states.permissions import CONFIDENTIAL_PARTY, covers, holders, require_jurisdiction, require_role
-from states.places import commune
+from states.places import Commune, commune
 from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.repository import Record, Repository
@@ -65,6 +71,31 @@ class SubjectInput:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    outbox_id: int
+    outcome: str
+    """opened, linked (the person already has such a dossier open), refused, waiting or skipped."""
+    dossier_id: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Opening:
+    dossier_id: str
+    definition: ProcedureDefinition
+    person_id: int
+    place: Commune
+    parties: dict[str, str]
+    facts: dict[str, Any]
+    subject: dict[str, Any]
+    actor: Actor
+    regime: str
+    now: datetime
+    occurred_on: date | None
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
 class FireResult:
     dossier_id: str
     version: int
@@ -72,7 +103,8 @@ class FireResult:
     event: str
 
 
-_OpenDeadline = tuple[int, str, datetime]
+_OpenDeadline = tuple[int, str, datetime, str]
+"""(id, rule id, due instant, status: open or paused)."""
 
 
 @dataclass(frozen=True)
@@ -163,41 +195,23 @@ class DossierEngine:
                     if earlier is not None:
                         return earlier
                 self._refuse_second_open(repo, actor, person_id, definition)
-                repo.insert_dossier(
-                    id=dossier_id,
-                    procedure_code=definition.code,
-                    procedure_version=definition.version,
-                    state=definition.initial_state,
-                    version=1,
-                    person_id=person_id,
-                    commune_code=place.code,
-                    province_code=place.province_code,
-                    facts={},
-                    parties=parties,
-                    opened_at=now,
-                    opened_by=actor.user_id,
-                    updated_at=now,
-                    closed_at=None,
-                    subject=_subject_snapshot(subject),
-                )
-                opening_payload: dict[str, Any] = {"procedure_version": definition.version, "person_id": person_id}
-                if occurred_on is not None:
-                    opening_payload["occurred_on"] = occurred_on.isoformat()
-                self._append_history(
+                self._write_opening(
                     repo,
-                    dossier_id=dossier_id,
-                    seq=1,
-                    prev_hash=GENESIS_HASH,
-                    event=OPENING_EVENT,
-                    from_state=None,
-                    to_state=definition.initial_state,
-                    actor=actor,
-                    regime=regime,
-                    occurred_at=now if occurred_on is None else datetime.combine(occurred_on, time(), VN_TZ),
-                    recorded_at=now,
-                    payload=opening_payload,
+                    _Opening(
+                        dossier_id=dossier_id,
+                        definition=definition,
+                        person_id=person_id,
+                        place=place,
+                        parties=parties,
+                        facts={},
+                        subject=_subject_snapshot(subject),
+                        actor=actor,
+                        regime=regime,
+                        now=now,
+                        occurred_on=occurred_on,
+                        parent_id=None,
+                    ),
                 )
-                self._open_tasks(repo, definition, dossier_id, definition.initial_state, parties, 1, now, today)
                 if stored is not None and not _same_person(stored, subject):
                     _open_identity_review(repo, actor, person_id, dossier_id, subject, stored, place.province_code, now)
                 if idempotency_key is not None and not repo.insert_idempotency_key(
@@ -216,6 +230,118 @@ class DossierEngine:
                 raise ConflictError("Không ghi được yêu cầu; hãy thử lại", field="Idempotency-Key") from None
             return earlier
         return dossier_id
+
+    def _write_opening(self, repo: Repository, opening: _Opening) -> None:
+        """The dossier row, its first history row, the tasks of its initial state and the deadlines that
+        start at the opening — in the caller's transaction."""
+        definition, now = opening.definition, opening.now
+        today = now.astimezone(VN_TZ).date()
+        legal_at = now if opening.occurred_on is None else datetime.combine(opening.occurred_on, time(), VN_TZ)
+        repo.insert_dossier(
+            id=opening.dossier_id,
+            procedure_code=definition.code,
+            procedure_version=definition.version,
+            state=definition.initial_state,
+            version=1,
+            person_id=opening.person_id,
+            commune_code=opening.place.code,
+            province_code=opening.place.province_code,
+            facts=opening.facts,
+            parties=opening.parties,
+            opened_at=now,
+            opened_by=opening.actor.user_id,
+            updated_at=now,
+            closed_at=None,
+            subject=opening.subject,
+            parent_id=opening.parent_id,
+        )
+        payload: dict[str, Any] = {"procedure_version": definition.version, "person_id": opening.person_id}
+        if opening.occurred_on is not None:
+            payload["occurred_on"] = opening.occurred_on.isoformat()
+        if opening.parent_id is not None:
+            payload["parent_id"] = opening.parent_id
+        self._append_history(
+            repo,
+            dossier_id=opening.dossier_id,
+            seq=1,
+            prev_hash=GENESIS_HASH,
+            event=OPENING_EVENT,
+            from_state=None,
+            to_state=definition.initial_state,
+            actor=opening.actor,
+            regime=opening.regime,
+            occurred_at=legal_at,
+            recorded_at=now,
+            payload=payload,
+        )
+        self._open_tasks(repo, definition, opening.dossier_id, definition.initial_state, opening.parties, 1, now, today)
+        rows = []
+        for rule in definition.deadlines:
+            if OPENING_EVENT not in rule.start_on:
+                continue
+            planned = plan(
+                rule,
+                definition,
+                event=OPENING_EVENT,
+                occurred_at=legal_at,
+                facts=opening.facts,
+                calendar=self.rulebook.calendar,
+            )
+            rows.append(_deadline_row(opening.dossier_id, rule, planned.due_at, planned.explanation, now, 1))
+        repo.insert_deadlines(rows)
+
+    def open_followup(self, system: Actor, outbox_id: int) -> FollowUp:
+        """Open the procedure a step asked for (an outbox ``start_procedure`` row) as the next dossier of
+        the same person, linked to its parent and carrying the facts its procedure inherits — in the
+        transaction that marks the row handled, so a follow-up is opened at most once."""
+        if system.role != "system":
+            raise PermissionDeniedError("Chỉ tài khoản 'system' mở thủ tục tiếp theo từ hàng đợi")
+        now = self.clock.now()
+        today = now.astimezone(VN_TZ).date()
+        with self.db.transaction() as repo:
+            item = repo.outbox_item(outbox_id)
+            if item is None or item["kind"] != "start_procedure" or item["status"] != "pending":
+                return FollowUp(outbox_id, "skipped", None, "Đã được xử lý")
+            code = item["payload"]["procedure"]
+            if code not in self.rulebook.procedures:
+                repo.note_outbox_failure(outbox_id, error=f"Thủ tục '{code}' chưa có định nghĩa")
+                return FollowUp(outbox_id, "waiting", None, f"Thủ tục '{code}' chưa có định nghĩa")
+            parent = repo.dossier(item["dossier_id"])
+            assert parent is not None
+            definition = self.rulebook.in_force(code, today).definition
+            existing = repo.open_dossiers_of(parent["person_id"], code)
+            if existing:
+                repo.finish_outbox(outbox_id, status="linked", at=now, error=None)
+                return FollowUp(outbox_id, "linked", str(existing[0]["id"]), "Người này đã có hồ sơ đang mở")
+            person = repo.person(parent["person_id"])
+            try:
+                _check_age(definition, person["date_of_birth"], today)
+            except InvalidInputError as refusal:
+                repo.finish_outbox(outbox_id, status="refused", at=now, error=refusal.message)
+                return FollowUp(outbox_id, "refused", None, refusal.message)
+            repo.lock_person(parent["person_id"])
+            dossier_id = str(uuid.uuid4())
+            facts = {name: parent["facts"][name] for name in definition.inherited_facts if name in parent["facts"]}
+            self._write_opening(
+                repo,
+                _Opening(
+                    dossier_id=dossier_id,
+                    definition=definition,
+                    person_id=parent["person_id"],
+                    place=commune(parent["commune_code"]),
+                    parties={},
+                    facts=facts,
+                    subject=parent["subject"] or {},
+                    actor=system,
+                    regime=self.rulebook.regimes.regime_at(today).key,
+                    now=now,
+                    occurred_on=None,
+                    parent_id=parent["id"],
+                ),
+            )
+            if not repo.finish_outbox(outbox_id, status="done", at=now):
+                raise ConflictError("Hàng đợi vừa được xử lý bởi tiến trình khác")
+        return FollowUp(outbox_id, "opened", dossier_id, definition.title_vi)
 
     def _refuse_second_open(
         self, repo: Repository, actor: Actor, person_id: int, definition: ProcedureDefinition
@@ -299,7 +425,7 @@ class DossierEngine:
             act_date=legal_at.astimezone(VN_TZ).date(),
             act_at=legal_at,
             now=now,
-            open_deadlines={rule_id: due_at for _, rule_id, due_at in open_deadlines},
+            open_deadlines={rule_id: due_at for _, rule_id, due_at, status in open_deadlines if status == "open"},
         )
         dest, transition = compiled.fire(row["state"], event, ctx)
         if actor.role not in holders(regimes, transition.roles, today):
@@ -463,11 +589,16 @@ class DossierEngine:
         superseded = {rule_id for rule in starting for rule_id in rule.replaces} | {rule.id for rule in starting}
         rules = {rule.id: rule for rule in definition.deadlines}
         closing = []
-        for deadline_id, rule_id, due_at in open_deadlines:
+        for deadline_id, rule_id, due_at, current in open_deadlines:
             rule = rules[rule_id]
             in_time = "met" if step.legal_at <= due_at else "met_late"
+            if rule_id not in superseded and self._pause_or_resume(step, deadline_id, rule, current, due_at):
+                continue
             if rule_id in superseded:
                 status = "superseded"
+            elif current == "paused":
+                # Left the paused states for one where the deadline no longer applies (e.g. death).
+                status = "met"
             elif event == rule.expiry_event and due_at <= step.now:
                 status = "expired"
             elif event in rule.ends_on:
@@ -488,21 +619,51 @@ class DossierEngine:
                 facts=step.facts,
                 calendar=self.rulebook.calendar,
             )
-            opening.append(
-                {
-                    "dossier_id": step.row["id"],
-                    "rule_id": rule.id,
-                    "kind": rule.kind,
-                    "title": rule.title_vi,
-                    "status": "open",
-                    "due_at": planned.due_at,
-                    "expiry_event": rule.expiry_event,
-                    "explanation": planned.explanation,
-                    "opened_at": step.now,
-                    "opened_seq": step.seq,
-                }
-            )
+            opening.append(_deadline_row(step.row["id"], rule, planned.due_at, planned.explanation, step.now, step.seq))
         step.repo.insert_deadlines(opening)
+
+    def _pause_or_resume(
+        self, step: _Step, deadline_id: int, rule: DeadlineRule, current: str, due_at: datetime
+    ) -> bool:
+        """Stop the clock on entering a state of ``paused_in``; restart it, with the time that remained, on
+        returning to a state of ``active_in``. True when the deadline was handled here."""
+        if current == "open" and step.dest in rule.paused_in and step.transition.event not in rule.ends_on:
+            stored = step.repo.deadline(deadline_id)
+            explanation = dict(stored["explanation"])
+            remaining = max(due_at - step.legal_at, timedelta(0))
+            explanation["paused"] = {
+                "since": step.legal_at.isoformat(),
+                "remaining_seconds": remaining.total_seconds(),
+                "event": step.transition.event,
+                "seq": step.seq,
+            }
+            step.repo.update_deadline(deadline_id, status="paused", explanation=explanation)
+            return True
+        if current != "paused":
+            return False
+        if step.dest in rule.paused_in:
+            return True
+        if step.dest not in rule.active_in:
+            return False
+        stored = step.repo.deadline(deadline_id)
+        explanation = dict(stored["explanation"])
+        paused = explanation.pop("paused")
+        new_due = step.legal_at + timedelta(seconds=float(paused["remaining_seconds"]))
+        pauses = [*explanation.get("pauses", [])]
+        pauses.append(
+            {
+                "from": paused["since"],
+                "to": step.legal_at.isoformat(),
+                "paused_by": paused["event"],
+                "resumed_by": step.transition.event,
+                "not_counted_seconds": int((step.legal_at - datetime.fromisoformat(paused["since"])).total_seconds()),
+                "due_at_before": due_at.isoformat(),
+            }
+        )
+        explanation["pauses"] = pauses
+        explanation["due_at"] = new_due.isoformat()
+        step.repo.update_deadline(deadline_id, status="open", due_at=new_due, explanation=explanation)
+        return True
 
     def _write_outbox(self, step: _Step) -> None:
         transition, dossier_id, seq, now = step.transition, step.row["id"], step.seq, step.now
@@ -555,6 +716,23 @@ class DossierEngine:
         step.repo.insert_outbox(rows)
 
 
+def _deadline_row(
+    dossier_id: str, rule: DeadlineRule, due_at: datetime, explanation: dict[str, Any], now: datetime, seq: int
+) -> dict[str, Any]:
+    return {
+        "dossier_id": dossier_id,
+        "rule_id": rule.id,
+        "kind": rule.kind,
+        "title": rule.title_vi,
+        "status": "open",
+        "due_at": due_at,
+        "expiry_event": rule.expiry_event,
+        "explanation": explanation,
+        "opened_at": now,
+        "opened_seq": seq,
+    }
+
+
 class _ConcurrentRetry(Exception):
     """The same idempotent request was committed by a concurrent transaction."""
 
@@ -584,7 +762,10 @@ def _require_due(
     if event not in definition.expiry_events:
         return
     rules = {rule.id: rule for rule in definition.deadlines}
-    if any(rules[rule_id].expiry_event == event and due_at <= now for _, rule_id, due_at in open_deadlines):
+    if any(
+        rules[rule_id].expiry_event == event and due_at <= now and status == "open"
+        for _, rule_id, due_at, status in open_deadlines
+    ):
         return
     raise TransitionNotAllowedError(
         f"Bước '{definition.events[event].title_vi}' chỉ được ghi khi thời hạn tương ứng đã hết; "

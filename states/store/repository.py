@@ -41,13 +41,14 @@ class Repository:
         row = self._conn.execute(select(dossiers).where(dossiers.c.id == dossier_id)).mappings().first()
         return dict(row) if row is not None else None
 
-    def dossier_for_step(self, dossier_id: str) -> tuple[Record, list[tuple[int, str, datetime]]] | None:
-        """The dossier with its subject's birth date and last history hash, and its open deadlines."""
+    def dossier_for_step(self, dossier_id: str) -> tuple[Record, list[tuple[int, str, datetime, str]]] | None:
+        """The dossier with its subject's birth date and last history hash, and its open and paused
+        deadlines as (id, rule id, due instant, status)."""
         rows = self._conn.execute(statements.load_dossier, {"dossier_id": dossier_id}).mappings().all()
         if not rows:
             return None
         open_deadlines = [
-            (row["deadline_id"], row["deadline_rule_id"], row["deadline_due_at"])
+            (row["deadline_id"], row["deadline_rule_id"], row["deadline_due_at"], row["deadline_status"])
             for row in rows
             if row["deadline_id"] is not None
         ]
@@ -177,6 +178,13 @@ class Repository:
         query = select(deadlines).where(deadlines.c.dossier_id == dossier_id).order_by(deadlines.c.id)
         return [dict(row) for row in self._conn.execute(query).mappings()]
 
+    def deadline(self, deadline_id: int) -> Record:
+        query = select(deadlines).where(deadlines.c.id == deadline_id)
+        return dict(self._conn.execute(query).mappings().one())
+
+    def update_deadline(self, deadline_id: int, **values: Any) -> None:
+        self._conn.execute(update(deadlines).where(deadlines.c.id == deadline_id).values(**values))
+
     def due_deadlines(self, now: datetime, limit: int) -> list[Record]:
         """Open deadlines past due, oldest first, with the current version of their dossier."""
         query = (
@@ -191,6 +199,39 @@ class Repository:
     def insert_outbox(self, rows: Sequence[Record]) -> None:
         if rows:
             self._conn.execute(statements.insert_outbox, list(rows))
+
+    def pending_outbox(self, kind: str, limit: int) -> list[Record]:
+        query = (
+            select(outbox.c.id)
+            .where(outbox.c.kind == kind, outbox.c.status == "pending")
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def outbox_item(self, outbox_id: int) -> Record | None:
+        row = self._conn.execute(select(outbox).where(outbox.c.id == outbox_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def finish_outbox(self, outbox_id: int, *, status: str, at: datetime, error: str | None = None) -> bool:
+        """Mark a pending row handled; False when another worker handled it first."""
+        result = self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id, outbox.c.status == "pending")
+            .values(status=status, processed_at=at, last_error=error, attempts=outbox.c.attempts + 1)
+        )
+        return result.rowcount == 1
+
+    def note_outbox_failure(self, outbox_id: int, *, error: str) -> None:
+        self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id, outbox.c.status == "pending")
+            .values(last_error=error, attempts=outbox.c.attempts + 1)
+        )
+
+    def children(self, dossier_id: str) -> list[Record]:
+        query = select(dossiers).where(dossiers.c.parent_id == dossier_id).order_by(dossiers.c.opened_at)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
 
     def outbox(self, dossier_id: str) -> list[Record]:
         query = select(outbox).where(outbox.c.dossier_id == dossier_id).order_by(outbox.c.id)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks
 
 # One round trip: the dossier (repeated once per open deadline), its subject's birth date, the hash of its
-# last history row, and its open deadlines.
+# last history row, and its open and paused deadlines.
 load_dossier = (
     select(
         dossiers,
@@ -21,10 +21,11 @@ load_dossier = (
         deadlines.c.id.label("deadline_id"),
         deadlines.c.rule_id.label("deadline_rule_id"),
         deadlines.c.due_at.label("deadline_due_at"),
+        deadlines.c.status.label("deadline_status"),
     )
     .join(persons, persons.c.id == dossiers.c.person_id)
     .outerjoin(history, and_(history.c.dossier_id == dossiers.c.id, history.c.seq == dossiers.c.version))
-    .outerjoin(deadlines, and_(deadlines.c.dossier_id == dossiers.c.id, deadlines.c.status == "open"))
+    .outerjoin(deadlines, and_(deadlines.c.dossier_id == dossiers.c.id, deadlines.c.status.in_(("open", "paused"))))
     .where(dossiers.c.id == bindparam("dossier_id"))
     .order_by(deadlines.c.id)
 )

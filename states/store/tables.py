@@ -111,6 +111,8 @@ dossiers = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     # The subject's details as the opening officer gave them (the person row keeps the first ones seen).
     Column("subject", JSON, nullable=True),
+    # The dossier whose step opened this one (a follow-up procedure of the same person's case).
+    Column("parent_id", String(36), ForeignKey("dossiers.id"), nullable=True),
     Index("ix_dossiers_place_state", "province_code", "commune_code", "state"),
     Index("ix_dossiers_person", "person_id", "procedure_code"),
 )
