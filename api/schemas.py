@@ -309,3 +309,40 @@ def payload_schemas(rulebook: Rulebook) -> dict[str, dict[str, Any]]:
                 schema["required"] = required
             schemas[name] = schema
     return schemas
+
+
+class CaseDeadlineOut(BaseModel):
+    rule_id: str
+    title: str
+    status: str
+    due_at_local: str
+    nature: str
+
+
+class CaseTaskOut(BaseModel):
+    title: str
+    holder_roles: list[str]
+    unit_code: str | None
+
+
+class CaseDossierOut(BaseModel):
+    id: str
+    parent_id: str | None
+    procedure: str
+    procedure_title: str
+    procedure_version: str
+    state: str
+    state_title: str
+    open: bool
+    opened_at: str
+    closed_at: str | None
+    until: list[CaseDeadlineOut] = Field(description="Thời hạn, kỳ hạn đang chạy hoặc tạm dừng, sớm nhất trước")
+    next: list[CaseTaskOut] = Field(description="Việc phải làm tiếp và vai trò giữ việc hôm nay")
+
+
+class CaseOut(BaseModel):
+    id_number: str
+    full_name: str
+    date_of_birth: str
+    now: list[CaseDossierOut] = Field(description="Các hồ sơ đang mở: người này đang ở đâu, theo biện pháp nào")
+    dossiers: list[CaseDossierOut] = Field(description="Mọi hồ sơ đơn vị được xem, theo thứ tự mở")

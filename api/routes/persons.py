@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
-from api.schemas import PersonOut
+from api.schemas import CaseOut, PersonOut
+from states.cases import case_view
 from states.persons import find_persons
 
 router = APIRouter(prefix="/api/v1", tags=["Người"], route_class=ProblemRoute)
@@ -32,3 +33,19 @@ def persons(
     with wired.db.reading() as repo:
         found = find_persons(repo, wired.rulebook, actor, name=name, id_number=id_number, date_of_birth=date_of_birth)
     return [PersonOut.model_validate(person) for person in found]
+
+
+@router.get(
+    "/persons/{id_number}/case",
+    response_model=CaseOut,
+    summary="Hồ sơ tổng hợp của một người: đang ở đâu, theo biện pháp nào, đến bao giờ, ai làm tiếp",
+    operation_id="get_case",
+    responses=problem_responses(401, 404, 422),
+)
+def case(
+    id_number: Annotated[str, Path(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân")],
+    wired: ServicesDep,
+    actor: ActorDep,
+) -> CaseOut:
+    with wired.db.reading() as repo:
+        return CaseOut.model_validate(case_view(repo, wired.rulebook, actor, id_number, wired.clock.now()))
