@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,9 +24,11 @@ from states.diagrams import mermaid
 from states.engine import DossierEngine
 from states.errors import HosoError
 from states.procedures import Rulebook, describe, load_rulebook
+from states.replay import replay_open_dossiers
 from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
+from states.yaml_loading import load_model
 
 app = typer.Typer(help="hoso — hồ sơ cai nghiện ma túy", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu", no_args_is_help=True)
@@ -32,9 +37,11 @@ units_app = typer.Typer(help="Đơn vị", no_args_is_help=True)
 procedures_app = typer.Typer(help="Thủ tục (định nghĩa YAML)", no_args_is_help=True)
 demo_app = typer.Typer(help="Dữ liệu mẫu", no_args_is_help=True)
 deadlines_app = typer.Typer(help="Thời hạn", no_args_is_help=True)
+dossiers_app = typer.Typer(help="Hồ sơ", no_args_is_help=True)
 outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
 for sub, name in (
     (deadlines_app, "deadlines"),
+    (dossiers_app, "dossiers"),
     (outbox_app, "outbox"),
     (db_app, "db"),
     (users_app, "users"),
@@ -168,6 +175,70 @@ def procedures_check() -> None:
             f"  {row['code']}  {row['version']}  chế độ: {', '.join(row['regimes'])}  "
             f"({row['states']} trạng thái, {row['transitions']} chuyển tiếp, {row['deadlines']} thời hạn)"
         )
+
+
+@procedures_app.command("replay")
+def procedures_replay(
+    candidate: Annotated[Path, typer.Argument(help="Tệp YAML của phiên bản dự kiến ban hành")],
+) -> None:
+    """Chạy lại các bước đã ghi của mọi hồ sơ đang mở trên một phiên bản dự kiến, liệt kê những gì thay đổi
+    (trạng thái, hạn, kỳ hạn) trước khi ban hành phiên bản đó. Cơ sở dữ liệu thật chỉ được đọc."""
+    settings = _settings()
+    try:
+        definition = load_model(candidate, ProcedureDefinition)
+        with tempfile.TemporaryDirectory(prefix="hoso-candidate-") as folder:
+            procedures = Path(folder)
+            shutil.copytree(settings.procedures_dir, procedures, dirs_exist_ok=True)
+            target = procedures / definition.code / f"{definition.version}.yaml"
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(candidate, target)
+            rulebook = load_rulebook(CONFIG_DIR, procedures_dir=procedures, calendars_dir=settings.calendars_dir)
+        outcomes = replay_open_dossiers(_database(), rulebook, definition.code, definition.version)
+    except HosoError as error:
+        _fail(error)
+    changed = [outcome for outcome in outcomes if outcome.changed]
+    for outcome in changed:
+        typer.echo(f"{outcome.dossier_id}: trạng thái {outcome.state_now} → {outcome.state_replayed or '—'}")
+        if outcome.stopped_at:
+            typer.echo(f"    dừng tại bước {outcome.stopped_at}")
+        for rule_id in sorted(set(outcome.due_now) | set(outcome.due_replayed)):
+            before, after = outcome.due_now.get(rule_id, "—"), outcome.due_replayed.get(rule_id, "—")
+            if before != after:
+                typer.echo(f"    {rule_id}: {before} → {after}")
+    typer.echo(f"{len(changed)}/{len(outcomes)} hồ sơ đang mở sẽ thay đổi trên {definition.code} {definition.version}")
+
+
+@dossiers_app.command("migrate")
+def dossiers_migrate(
+    to_version: Annotated[str, typer.Option("--to", help="Phiên bản đích (ngày hiệu lực)")],
+    reason: Annotated[str, typer.Option(help="Lý do, căn cứ quy định chuyển tiếp")],
+    procedure: Annotated[str, typer.Option(help="Mã thủ tục: chuyển mọi hồ sơ đang mở của thủ tục")],
+    dossier: Annotated[str | None, typer.Option(help="Chỉ chuyển hồ sơ này")] = None,
+    operator: Annotated[str, typer.Option(help="Tài khoản quản trị thực hiện")] = "admin",
+) -> None:
+    """Chuyển hồ sơ đang chạy sang phiên bản thủ tục mới (ghi vào lịch sử, tính lại các thời hạn)."""
+    rulebook = _rulebook()
+    db = _database()
+    engine = _engine(rulebook, db)
+    try:
+        with db.reading() as repo:
+            actor = actor_by_username(repo, operator)
+            ids = [dossier] if dossier else repo.open_dossier_ids(procedure)
+            versions = {i: (repo.dossier(i) or {}).get("version", 0) for i in ids}
+    except HosoError as error:
+        _fail(error)
+    moved = 0
+    for dossier_id in ids:
+        try:
+            engine.migrate_version(
+                actor, dossier_id, to_version, reason_vi=reason, expected_version=versions[dossier_id]
+            )
+        except HosoError as error:
+            typer.echo(f"{dossier_id}: không chuyển — {error.message}")
+            continue
+        moved += 1
+        typer.echo(f"{dossier_id}: đã chuyển sang {to_version}")
+    typer.echo(f"{moved}/{len(ids)} hồ sơ đã chuyển")
 
 
 @procedures_app.command("diagram")

@@ -23,6 +23,7 @@ from states.clock import Clock
 from states.deadlines import plan, plan_window
 from states.definitions import (
     OPENING_EVENT,
+    VERSION_MIGRATED,
     DeadlineRule,
     EventDefinition,
     ProcedureDefinition,
@@ -147,13 +148,15 @@ class DossierEngine:
         *,
         occurred_on: date | None = None,
         idempotency_key: str | None = None,
+        version: str | None = None,
     ) -> str:
         """Open a dossier; the version and regime are those in force on ``occurred_on``, the day of the fact
         that opens the matter (today when not given).
 
         With an ``idempotency_key`` the same request from the same officer opens one dossier however often
         it is repeated. A second open dossier of the same procedure for the same person, within the
-        officer's jurisdiction, is refused with a pointer to the open one.
+        officer's jurisdiction, is refused with a pointer to the open one. ``version`` pins another version
+        than the one in force (replaying recorded steps against a candidate version).
         """
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
@@ -161,7 +164,10 @@ class DossierEngine:
         fact_day = occurred_on or today
         if occurred_on is not None:
             self._check_fact_day(occurred_on, subject.date_of_birth, now, "occurred_on", "Ngày của sự việc")
-        compiled = self.rulebook.in_force(procedure_code, fact_day)
+        if version is None:
+            compiled = self.rulebook.in_force(procedure_code, fact_day)
+        else:
+            compiled = self.rulebook.pinned(procedure_code, version)
         definition = compiled.definition
         place = commune(subject.commune_code)
         _check_subject(subject, today)
@@ -342,6 +348,112 @@ class DossierEngine:
             if not repo.finish_outbox(outbox_id, status="done", at=now):
                 raise ConflictError("Hàng đợi vừa được xử lý bởi tiến trình khác")
         return FollowUp(outbox_id, "opened", dossier_id, definition.title_vi)
+
+    def migrate_version(
+        self, operator: Actor, dossier_id: str, to_version: str, *, reason_vi: str, expected_version: int
+    ) -> FireResult:
+        """Move a running dossier to a later version of its procedure (00-legal-regimes-2025.md §4): an
+        explicit step by an operator, written to the history with its reason, that keeps the state and the
+        facts and recomputes the open deadlines under the new version's rules from their original start."""
+        if operator.role not in ("admin", "system"):
+            raise PermissionDeniedError("Chỉ quản trị hệ thống chuyển hồ sơ sang phiên bản thủ tục mới")
+        if not reason_vi.strip() or text_problem(reason_vi, multiline=True):
+            raise InvalidInputError("Hãy ghi lý do chuyển phiên bản (căn cứ quy định chuyển tiếp)", field="reason")
+        dossier_id = require_dossier_id(dossier_id)
+        now = self.clock.now()
+        today = now.astimezone(VN_TZ).date()
+        with self.db.transaction() as repo:
+            row = repo.dossier(dossier_id)
+            if row is None:
+                raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+            if row["version"] != expected_version:
+                raise StaleVersionError("Hồ sơ đã được cập nhật; hãy tải lại", current_version=row["version"])
+            source = self.rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
+            target = self.rulebook.pinned(row["procedure_code"], to_version).definition
+            if (
+                row["closed_at"] is not None
+                or target.effective_from <= source.effective_from
+                or target.effective_from > today
+            ):
+                raise ConflictError(
+                    "Chỉ chuyển hồ sơ đang mở sang phiên bản đã có hiệu lực, ban hành sau phiên bản hiện tại",
+                    current_version=row["version"],
+                )
+            if row["state"] not in target.states:
+                raise ConflictError(
+                    f"Phiên bản {to_version} không có trạng thái '{row['state']}' của hồ sơ",
+                    current_version=row["version"],
+                )
+            seq = row["version"] + 1
+            changes = self._recompute_deadlines(repo, row, target, now, seq)
+            if not repo.repin_dossier(dossier_id, row["version"], procedure_version=to_version, at=now):
+                raise StaleVersionError(
+                    "Hồ sơ vừa được người khác cập nhật; hãy tải lại", current_version=row["version"]
+                )
+            history = repo.history(dossier_id)
+            self._append_history(
+                repo,
+                dossier_id=dossier_id,
+                seq=seq,
+                prev_hash=history[-1]["hash"],
+                event=VERSION_MIGRATED,
+                from_state=row["state"],
+                to_state=row["state"],
+                actor=operator,
+                regime=self.rulebook.regimes.regime_at(today).key,
+                occurred_at=now,
+                recorded_at=now,
+                payload={
+                    "from_version": source.version,
+                    "to_version": target.version,
+                    "reason_vi": reason_vi.strip(),
+                    "deadlines": changes,
+                },
+            )
+            repo.close_open_tasks(dossier_id, at=now, seq=seq, by=operator.user_id)
+            self._open_tasks(repo, target, dossier_id, row["state"], row["parties"], seq, now, today)
+        return FireResult(dossier_id=dossier_id, version=seq, state=row["state"], event=VERSION_MIGRATED)
+
+    def _recompute_deadlines(
+        self, repo: Repository, row: Record, target: ProcedureDefinition, now: datetime, seq: int
+    ) -> list[dict[str, Any]]:
+        rules = {rule.id: rule for rule in target.deadlines}
+        changes = []
+        for deadline in repo.deadlines(row["id"]):
+            if deadline["status"] not in ("open", "paused"):
+                continue
+            rule = rules.get(deadline["rule_id"])
+            if rule is None or deadline["status"] == "paused":
+                if rule is None:
+                    repo.close_deadlines(
+                        [{"id": deadline["id"], "status": "superseded", "closed_at": now, "closed_seq": seq}]
+                    )
+                changes.append(
+                    {
+                        "rule_id": deadline["rule_id"],
+                        "before": deadline["due_at"].isoformat(),
+                        "after": None if rule is None else "paused",
+                    }
+                )
+                continue
+            before = deadline["explanation"]
+            planned = plan(
+                rule,
+                target,
+                event=str(before.get("start_event", "")),
+                occurred_at=datetime.fromisoformat(str(before["start_at"])),
+                facts=row["facts"],
+                calendar=self.rulebook.calendar,
+            )
+            explanation = {
+                **planned.explanation,
+                "migrated_from": {"version": row["procedure_version"], "due_at": deadline["due_at"].isoformat()},
+            }
+            repo.update_deadline(deadline["id"], due_at=planned.due_at, explanation=explanation, title=rule.title_vi)
+            changes.append(
+                {"rule_id": rule.id, "before": deadline["due_at"].isoformat(), "after": planned.due_at.isoformat()}
+            )
+        return changes
 
     def _refuse_second_open(
         self, repo: Repository, actor: Actor, person_id: int, definition: ProcedureDefinition

@@ -57,6 +57,27 @@ class Repository:
     def insert_dossier(self, **values: Any) -> None:
         self._conn.execute(insert(dossiers).values(**values))
 
+    def repin_dossier(self, dossier_id: str, expected_version: int, *, procedure_version: str, at: datetime) -> bool:
+        """Move the dossier to another version of its procedure (a logged migration); version-checked."""
+        result = self._conn.execute(
+            update(dossiers)
+            .where(dossiers.c.id == dossier_id, dossiers.c.version == expected_version)
+            .values(procedure_version=procedure_version, version=expected_version + 1, updated_at=at)
+        )
+        return result.rowcount == 1
+
+    def open_dossier_ids(self, procedure_code: str, procedure_version: str | None = None) -> list[str]:
+        query = select(dossiers.c.id).where(dossiers.c.procedure_code == procedure_code, dossiers.c.closed_at.is_(None))
+        if procedure_version is not None:
+            query = query.where(dossiers.c.procedure_version == procedure_version)
+        return [str(value) for value in self._conn.scalars(query.order_by(dossiers.c.opened_at))]
+
+    def all_units(self) -> list[Record]:
+        return [dict(row) for row in self._conn.execute(select(units)).mappings()]
+
+    def all_users(self) -> list[Record]:
+        return [dict(row) for row in self._conn.execute(select(users)).mappings()]
+
     def advance_dossier(self, dossier_id: str, expected_version: int, **values: Any) -> bool:
         """Write the new state only if nobody moved the dossier since ``expected_version``."""
         result = self._conn.execute(
