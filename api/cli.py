@@ -20,7 +20,7 @@ from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create
 from states.chaining import open_followups
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
-from states.diagrams import mermaid
+from states.diagrams import diagram_file_name, mermaid, mermaid_document
 from states.engine import DossierEngine
 from states.errors import HosoError
 from states.procedures import Rulebook, describe, load_rulebook
@@ -53,6 +53,7 @@ for sub, name in (
 
 console = Console()
 SCHEMA_PATH = CONFIG_DIR / "schema" / "procedure.schema.json"
+DIAGRAMS_DIR = CONFIG_DIR.parent / "docs" / "procedures"
 
 
 def _settings() -> Settings:
@@ -253,6 +254,22 @@ def procedures_diagram(
     except HosoError as error:
         _fail(error)
     typer.echo(mermaid(compiled.definition), nl=False)
+
+
+@procedures_app.command("diagrams")
+def procedures_diagrams(
+    folder: Annotated[Path, typer.Option(help="Thư mục ghi sơ đồ")] = DIAGRAMS_DIR,
+) -> None:
+    """Ghi sơ đồ Mermaid của mọi phiên bản thủ tục vào docs/procedures/ (để rà soát pháp lý)."""
+    try:
+        rulebook = _rulebook()
+    except HosoError as error:
+        _fail(error)
+    folder.mkdir(parents=True, exist_ok=True)
+    for compiled in rulebook.all_versions():
+        path = folder / diagram_file_name(compiled.definition)
+        path.write_text(mermaid_document(compiled.definition), encoding="utf-8")
+        typer.echo(f"Đã ghi {path}")
 
 
 def procedure_json_schema() -> str:

@@ -34,3 +34,17 @@ def mermaid(definition: ProcedureDefinition) -> str:
         lines.extend(f"        {entry}" for entry in from_any)
         lines.append("    end note")
     return "\n".join(lines) + "\n"
+
+
+def diagram_file_name(definition: ProcedureDefinition) -> str:
+    return f"{definition.code}-{definition.version}.md"
+
+
+def mermaid_document(definition: ProcedureDefinition) -> str:
+    """A Markdown page with the diagram, as committed under docs/procedures/ for legal review."""
+    regimes = ", ".join(definition.regimes)
+    return (
+        f"# {definition.title_vi} — phiên bản {definition.version} ({regimes})\n\n"
+        f"Sinh từ `config/procedures/{definition.code}/{definition.version}.yaml` bằng `hoso procedures diagrams`; "
+        "không sửa tay.\n\n```mermaid\n" + mermaid(definition) + "```\n"
+    )

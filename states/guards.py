@@ -175,8 +175,14 @@ def _check_call(
     field_name = call.args.get("field")
     values = call.args.get("values")
     if isinstance(field_name, str) and isinstance(values, list):
-        choices = _choices(definition, transition.event, field_name)
-        problems += [f"giá trị {v!r} không thuộc lựa chọn của {field_name}" for v in values if v not in choices]
+        field_type = definition.field_type(transition.event, field_name)
+        if field_type == "enum":
+            choices = _choices(definition, transition.event, field_name)
+            problems += [f"giá trị {v!r} không thuộc lựa chọn của {field_name}" for v in values if v not in choices]
+        elif field_type == "boolean":
+            problems += [
+                f"giá trị {v!r} của {field_name} phải là true hoặc false" for v in values if not isinstance(v, bool)
+            ]
     return problems
 
 

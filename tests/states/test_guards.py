@@ -165,7 +165,7 @@ def test_the_2026_version_cites_law_120_2025(world: World) -> None:
 def test_compulsory_rehab_after_a_relapse_requires_the_256a_check_cleared(rulebook: Rulebook) -> None:
     """Defence in depth on result_served → closed_relapse: a use from 01/07/2025 whose 256a answer is not
     "none" never reaches compulsory rehab."""
-    for compiled in rulebook.all_versions():
+    for compiled in rulebook.versions("addiction_determination"):
         definition = compiled.definition
         relapse = next(t for t in definition.transitions if t.event == "result_served" and t.dest == "closed_relapse")
         call: GuardCall = next(g for g in relapse.guards if g.name == "penal_check_cleared")

@@ -154,7 +154,7 @@ def start(world: World, version: str, name: str) -> Run:
 
 
 def test_the_paths_reach_every_open_state(rulebook: Rulebook) -> None:
-    for compiled in rulebook.all_versions():
+    for compiled in rulebook.versions("addiction_determination"):
         definition = compiled.definition
         open_states = {name for name, spec in definition.states.items() if not spec.final}
         assert {state for state, _, _ in PATHS.values()} == open_states
