@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,6 +55,13 @@ UNITS: tuple[dict[str, Any], ...] = (
     {"code": "YT-01-02", "name": "Cơ sở y tế số 2", "kind": "health_facility", "province_code": "01"},
     {"code": "YT-79-01", "name": "Cơ sở y tế TP.HCM", "kind": "health_facility", "province_code": "79"},
 )
+OTHER_COMMITTEE = {
+    "code": "UBX-00004",
+    "name": "UBND phường Ba Đình",
+    "kind": "commune_committee",
+    "commune_code": "00004",
+}
+"""The People's Committee of the commune next door (a person moves there)."""
 OFFICERS = {
     "police": ("commune_police", "CAX-00070"),
     "chief": ("custody_officer", "CAX-00070"),
@@ -216,23 +223,40 @@ class Dossier:
 
 
 def build_world(db: Database, rulebook: Rulebook, at: datetime) -> World:
-    world = World(db=db, rulebook=rulebook, clock=FixedClock(at))
-    with db.transaction() as repo:
-        for unit in UNITS:
-            create_unit(repo, rulebook.regimes, **unit)
-        for username, (role, unit_code) in OFFICERS.items():
+    return add_officers(World(db=db, rulebook=rulebook, clock=FixedClock(at)), OFFICERS, units=UNITS)
+
+
+def add_officers(
+    world: World,
+    officers: Mapping[str, tuple[str, str]],
+    *,
+    units: Iterable[Mapping[str, Any]] = (),
+    historical_units: Iterable[Mapping[str, Any]] = (),
+    at: datetime | None = None,
+) -> World:
+    """Units and officers (username → role, unit) added to the world, all with the test password.
+
+    ``historical_units`` are units of kinds abolished by the 2025 reforms (district police, courts,
+    procuracies, labour offices), which ``create_unit`` refuses to create anew: they are stored as they
+    existed, in province 01 unless said otherwise."""
+    with world.db.transaction() as repo:
+        for unit in units:
+            create_unit(repo, world.rulebook.regimes, **unit)
+        for unit in historical_units:
+            repo.insert_unit(**{"commune_code": None, "province_code": "01", **unit})
+        for username, (role, unit_code) in officers.items():
             create_user(
                 repo,
-                rulebook.regimes,
+                world.rulebook.regimes,
                 username=username,
                 password=PASSWORD,
                 full_name=username,
                 role=role,
                 unit_code=unit_code,
-                now=at,
+                now=at or world.clock.now(),
             )
-    with db.reading() as repo:
-        world.actors = {username: actor_by_username(repo, username) for username in OFFICERS}
+    with world.db.reading() as repo:
+        world.actors.update({username: actor_by_username(repo, username) for username in officers})
     return world
 
 

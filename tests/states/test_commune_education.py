@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.errors import GuardFailedError, PayloadError, PermissionDeniedError, TransitionNotAllowedError
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import Dossier, World, add_officers
 
 PROCEDURE = "commune_education"
 
@@ -38,22 +37,7 @@ EXTRA_OFFICERS = {
 
 def add_actors(world: World) -> None:
     """The other commune's chairman, the organisation assigned to educate, and a regional court."""
-    with world.db.transaction() as repo:
-        for unit in EXTRA_UNITS:
-            create_unit(repo, world.rulebook.regimes, **unit)
-        for username, (role, unit_code) in EXTRA_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=world.clock.now(),
-            )
-    with world.db.reading() as repo:
-        world.actors.update({name: actor_by_username(repo, name) for name in EXTRA_OFFICERS})
+    add_officers(world, EXTRA_OFFICERS, units=EXTRA_UNITS)
 
 
 GROUND = {

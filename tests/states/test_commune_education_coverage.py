@@ -8,8 +8,6 @@ coverage check (tests/conftest.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,28 +15,16 @@ import pytest
 
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import Dossier, World
+from tests.conftest import World
+from tests.states.scenarios import TICK, Maker, Run, Step, none, step
 from tests.states.test_commune_education import PROCEDURE, add_actors
-
-Maker = Callable[[datetime], dict[str, Any]]
-Step = tuple[str, str, Maker, int]
-"""(officer, event, payload made from the time of the step, minutes waited before the step)."""
 
 VERSIONS = {
     "2022-01-01": datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ),  # Monday, under VN2025B
     "2026-07-01": datetime(2026, 8, 3, 8, 0, tzinfo=VN_TZ),  # Monday, under Luật 120/2025 (VN2026)
 }
-TICK = 10
 DAY = 24 * 60
 MINOR_BIRTH = date(2010, 1, 1)
-
-
-def none(_at: datetime) -> dict[str, Any]:
-    return {}
-
-
-def const(payload: dict[str, Any]) -> Maker:
-    return lambda _at: payload
 
 
 def on_day(name: str, **extra: Any) -> Maker:
@@ -58,10 +44,6 @@ def ground(at: datetime) -> dict[str, Any]:
         "violation_record_number": "03/BB-VPHC",
         "penal_256a_window": "none",
     }
-
-
-def step(who: str, event: str, make: Maker = none, wait: int = TICK) -> Step:
-    return (who, event, make, wait)
 
 
 def later(days: int, who: str, event: str, make: Maker = none) -> Step:
@@ -135,18 +117,6 @@ _starting = path("execution_starting", "execution_starting", [*_decided, DELIVER
 _educated = path("under_education", "under_education", [*_starting, HELPER])
 path("determination_during_education", "determination_during_education", [*_educated, USE])
 path("completed_pending_cert", "completed_pending_cert", [*_educated, TERM_EXPIRED])
-
-
-@dataclass
-class Run:
-    world: World
-    dossier: Dossier
-    now: datetime
-
-    def fire(self, who: str, event: str, make: Maker, wait: int) -> None:
-        self.now += timedelta(minutes=wait)
-        self.world.at(self.now.isoformat())
-        self.dossier.fire(who, event, make(self.now))
 
 
 def start(world: World, version: str, name: str) -> Run:

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.chaining import open_followups
 from states.errors import GuardFailedError, PermissionDeniedError
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import Dossier, World, add_officers
 
 CODE = "compulsory_rehab_adult"
 Maker = Callable[[datetime, str], dict[str, Any]]
@@ -74,26 +73,7 @@ EXTRA_OFFICERS = {
 
 
 def add_court_world(world: World) -> World:
-    now = world.clock.now()
-    with world.db.transaction() as repo:
-        for unit in EXTRA_UNITS:
-            create_unit(repo, world.rulebook.regimes, **unit)
-        for unit in DISTRICT_UNITS:
-            repo.insert_unit(**unit, commune_code=None, province_code="01")
-        for username, (role, unit_code) in EXTRA_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=now,
-            )
-    with world.db.reading() as repo:
-        world.actors.update({name: actor_by_username(repo, name) for name in EXTRA_OFFICERS})
-    return world
+    return add_officers(world, EXTRA_OFFICERS, units=EXTRA_UNITS, historical_units=DISTRICT_UNITS)
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_user
 from states.chaining import open_followups
 from states.errors import GuardFailedError, PayloadError, PermissionDeniedError, TransitionNotAllowedError
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import Database
-from tests.conftest import PASSWORD, WORLD_START, Dossier, World, build_world
+from tests.conftest import WORLD_START, Dossier, World, add_officers, build_world
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -55,23 +54,8 @@ EXTRA_OFFICERS = {
 def add_execution_officers(world: World) -> World:
     """Courts, procuracies, district police (units of before 01/07/2025 inserted as they existed) and two
     rehab facilities with their directors."""
-    with world.db.transaction() as repo:
-        for code, name, kind in EXTRA_UNITS:
-            repo.insert_unit(code=code, name=name, kind=kind, commune_code=None, province_code="01")
-        for username, (role, unit_code) in EXTRA_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=WORLD_START,
-            )
-    with world.db.reading() as repo:
-        world.actors.update({name: actor_by_username(repo, name) for name in EXTRA_OFFICERS})
-    return world
+    units = [{"code": code, "name": name, "kind": kind} for code, name, kind in EXTRA_UNITS]
+    return add_officers(world, EXTRA_OFFICERS, historical_units=units, at=WORLD_START)
 
 
 @pytest.fixture

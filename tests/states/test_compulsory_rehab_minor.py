@@ -7,13 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.errors import GuardFailedError, InvalidInputError, PermissionDeniedError
 from states.legal_time import VN_TZ
-from states.store.tables import units
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import Dossier, World, add_officers
 
 PROCEDURE = "compulsory_rehab_minor"
 BORN = date(2010, 5, 10)
@@ -41,25 +38,12 @@ COURT_OFFICERS = {
 
 
 def add_court_actors(world: World) -> None:
-    with world.db.engine.begin() as conn:
-        for code, name, kind in HISTORICAL_UNITS:
-            conn.execute(insert(units).values(code=code, name=name, kind=kind, province_code="01"))
-    with world.db.transaction() as repo:
-        for code, name, kind in CURRENT_UNITS:
-            create_unit(repo, world.rulebook.regimes, code=code, name=name, kind=kind, province_code="01")
-        for username, (role, unit_code) in COURT_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=world.clock.now(),
-            )
-    with world.db.reading() as repo:
-        world.actors.update({username: actor_by_username(repo, username) for username in COURT_OFFICERS})
+    add_officers(
+        world,
+        COURT_OFFICERS,
+        units=[{"code": c, "name": n, "kind": k, "province_code": "01"} for c, n, k in CURRENT_UNITS],
+        historical_units=[{"code": c, "name": n, "kind": k} for c, n, k in HISTORICAL_UNITS],
+    )
 
 
 @pytest.fixture

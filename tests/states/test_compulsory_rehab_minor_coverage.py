@@ -9,21 +9,16 @@ coverage check (tests/conftest.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import Dossier, World
+from tests.conftest import World
+from tests.states.scenarios import TICK, Run, Step, at_field, const, day_field, step
 from tests.states.test_compulsory_rehab_minor import PROCEDURE, add_court_actors
-
-Maker = Callable[[datetime], dict[str, Any]]
-Step = tuple[str, str, Maker, int]
-"""(officer, event, payload made from the time of the step, minutes waited before the step)."""
 
 OLD, NEW = "2022-01-01", "2026-07-01"
 VERSIONS = {
@@ -31,29 +26,8 @@ VERSIONS = {
     NEW: datetime(2026, 8, 3, 8, 0, tzinfo=VN_TZ),  # Monday, VN2026
 }
 BORN = date(2010, 5, 10)
-TICK = 10
 DAY = 24 * 60
 COURT, PROPOSER, PROCURACY, REVIEW = "rjudge", "police", "rproc", "pcourt"
-
-
-def none(_at: datetime) -> dict[str, Any]:
-    return {}
-
-
-def const(payload: dict[str, Any]) -> Maker:
-    return lambda _at: payload
-
-
-def at_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.isoformat(), **extra}
-
-
-def day_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.date().isoformat(), **extra}
-
-
-def step(who: str, event: str, make: Maker = none, wait: int = TICK) -> Step:
-    return (who, event, make, wait)
 
 
 def breach(at: datetime) -> dict[str, Any]:
@@ -139,18 +113,6 @@ def paths(version: str) -> dict[str, tuple[str, list[Step]]]:
     path("under_review_send", "under_review_send", [*sent, COMPLAINT])
     path("under_review_not_send", "under_review_not_send", [*not_sent, PROTEST])
     return result
-
-
-@dataclass
-class Run:
-    world: World
-    dossier: Dossier
-    now: datetime
-
-    def fire(self, who: str, event: str, make: Maker, wait: int) -> None:
-        self.now += timedelta(minutes=wait)
-        self.world.at(self.now.isoformat())
-        self.dossier.fire(who, event, make(self.now))
 
 
 def start(world: World, version: str, name: str) -> Run:

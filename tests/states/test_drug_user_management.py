@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.chaining import open_followups
 from states.errors import (
     GuardFailedError,
@@ -23,7 +22,7 @@ from states.errors import (
 )
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import OTHER_COMMITTEE, Dossier, World, add_officers
 
 PROCEDURE = "drug_user_management"
 
@@ -52,28 +51,7 @@ def decision(on: str) -> dict[str, Any]:
 @pytest.fixture
 def mworld(world: World) -> Iterator[World]:
     """The world (both backends) plus the People's Committee and chairman of commune 00004."""
-    with world.db.transaction() as repo:
-        create_unit(
-            repo,
-            world.rulebook.regimes,
-            code="UBX-00004",
-            name="UBND phường Ba Đình",
-            kind="commune_committee",
-            commune_code="00004",
-        )
-        create_user(
-            repo,
-            world.rulebook.regimes,
-            username="other_chair",
-            password=PASSWORD,
-            full_name="other_chair",
-            role="commune_chair",
-            unit_code="UBX-00004",
-            now=world.clock.now(),
-        )
-    with world.db.reading() as repo:
-        world.actors["other_chair"] = actor_by_username(repo, "other_chair")
-    yield world
+    yield add_officers(world, {"other_chair": ("commune_chair", "UBX-00004")}, units=[OTHER_COMMITTEE])
 
 
 def step_at(dossier: Dossier, moment: str, who: str, event: str, payload: dict[str, Any] | None = None) -> None:

@@ -8,36 +8,23 @@ records the transition for the session's coverage check (tests/conftest.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import OTHER_COMMITTEE, World, add_officers
+from tests.states.scenarios import Maker, Run, Step, at_field, const, day_field, step
 
 PROCEDURE = "drug_user_management"
-Maker = Callable[[datetime], dict[str, Any]]
-Step = tuple[str, str, Maker, int]
-"""(officer, event, payload made from the time of the step, minutes waited before the step)."""
 
 VERSIONS = {
     "2022-01-01": datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ),  # Monday, under VN2025B
     "2026-07-01": datetime(2026, 8, 3, 8, 0, tzinfo=VN_TZ),  # Monday, under Luật 120/2025 (VN2026)
 }
-TICK = 10
-
-
-def none(_at: datetime) -> dict[str, Any]:
-    return {}
-
-
-def const(payload: dict[str, Any]) -> Maker:
-    return lambda _at: payload
 
 
 def lab(positive: bool, *, ground: str = "caught_using") -> Maker:
@@ -50,18 +37,6 @@ def lab(positive: bool, *, ground: str = "caught_using") -> Maker:
 
 def positive_received(at: datetime) -> dict[str, Any]:
     return {**lab(True)(at), "result_received_at": at.isoformat()}
-
-
-def day_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.date().isoformat(), **extra}
-
-
-def at_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.isoformat(), **extra}
-
-
-def step(who: str, event: str, make: Maker = none, wait: int = TICK) -> Step:
-    return (who, event, make, wait)
 
 
 POSITIVE = step("police", "test_positive", positive_received)
@@ -95,44 +70,7 @@ MOVED_AWAY = {"transfer_pending"}
 def mworld(sqlite_world: World) -> Iterator[World]:
     """The world plus the People's Committee and chairman of the commune the person moves to."""
     world = sqlite_world
-    with world.db.transaction() as repo:
-        create_unit(
-            repo,
-            world.rulebook.regimes,
-            code="UBX-00004",
-            name="UBND phường Ba Đình",
-            kind="commune_committee",
-            commune_code="00004",
-        )
-        create_user(
-            repo,
-            world.rulebook.regimes,
-            username="other_chair",
-            password=PASSWORD,
-            full_name="other_chair",
-            role="commune_chair",
-            unit_code="UBX-00004",
-            now=world.clock.now(),
-        )
-    with world.db.reading() as repo:
-        world.actors["other_chair"] = actor_by_username(repo, "other_chair")
-    yield world
-
-
-@dataclass
-class Run:
-    world: World
-    dossier: Dossier
-    now: datetime
-
-    def fire(self, who: str, event: str, make: Maker = none, wait: int = TICK) -> None:
-        self.now += timedelta(minutes=wait)
-        self.world.at(self.now.isoformat())
-        self.dossier.fire(who, event, make(self.now))
-
-    def wait_until(self, moment: datetime) -> None:
-        self.now = moment
-        self.world.at(moment.isoformat())
+    yield add_officers(world, {"other_chair": ("commune_chair", "UBX-00004")}, units=[OTHER_COMMITTEE])
 
 
 def start(world: World, version: str, state: str) -> Run:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.errors import (
     GuardFailedError,
     PayloadError,
@@ -23,7 +22,7 @@ from states.errors import (
     UnknownEventError,
 )
 from states.legal_time import VN_TZ
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import Dossier, World, add_officers
 
 PROCEDURE = "post_rehab_supervision"
 NINH_THUAN = "22759"  # Phường Phan Rang (Khánh Hòa since 2025-07-01, formerly Ninh Thuận)
@@ -44,25 +43,7 @@ EXTRA_OFFICERS = {
 def equip(world: World) -> World:
     """Units and officers of this procedure: the assigned supervisor, a second commune's chairman (moving),
     and a commune of the former Ninh Thuận province (the provincial early-termination policy)."""
-    now = world.clock.now()
-    with world.db.transaction() as repo:
-        for unit in EXTRA_UNITS:
-            create_unit(repo, world.rulebook.regimes, **unit)
-        for username, (role, unit_code) in EXTRA_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=now,
-            )
-    with world.db.reading() as repo:
-        for username in EXTRA_OFFICERS:
-            world.actors[username] = actor_by_username(repo, username)
-    return world
+    return add_officers(world, EXTRA_OFFICERS, units=EXTRA_UNITS)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ versions (2022-01-01, opened in March 2026, and 2026-07-01, opened in August 202
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,26 +16,14 @@ import pytest
 from states.errors import PermissionDeniedError
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
-from tests.conftest import Dossier, World
-
-Maker = Callable[[datetime], dict[str, Any]]
-Step = tuple[str, str, Maker, int]
-"""(officer, event, payload made from the time of the step, minutes waited before the step)."""
+from tests.conftest import World
+from tests.states.scenarios import TICK, Maker, Run, Step, at_field, const, day_field, step
 
 VERSIONS = {
     "2022-01-01": datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ),  # Monday, under VN2025B
     "2026-07-01": datetime(2026, 8, 3, 8, 0, tzinfo=VN_TZ),  # Monday, under Luật 120/2025 (VN2026)
 }
-TICK = 10
 HOUR = 60
-
-
-def none(_at: datetime) -> dict[str, Any]:
-    return {}
-
-
-def const(payload: dict[str, Any]) -> Maker:
-    return lambda _at: payload
 
 
 def lab_result(positive: bool) -> Maker:
@@ -60,18 +46,6 @@ def conclusion(criteria: int, sixth: bool = False) -> Maker:
         "criterion_6_met": sixth,
         "physician_name": "BS An",
     }
-
-
-def at_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.isoformat(), **extra}
-
-
-def day_field(name: str, **extra: Any) -> Maker:
-    return lambda at: {name: at.date().isoformat(), **extra}
-
-
-def step(who: str, event: str, make: Maker = none, wait: int = TICK) -> Step:
-    return (who, event, make, wait)
 
 
 POSITIVE = step("police", "test_positive", lab_result(True))
@@ -128,18 +102,6 @@ path("under_observation_v", "under_observation_v", "clerk", [*_applied, RECEIVED
 
 CONFIDENTIAL_STATES = {"voluntary_applied", "under_observation_v"}
 """States only reached by a voluntary application, seen by the receiving facility alone."""
-
-
-@dataclass
-class Run:
-    world: World
-    dossier: Dossier
-    now: datetime
-
-    def fire(self, who: str, event: str, make: Maker, wait: int) -> None:
-        self.now += timedelta(minutes=wait)
-        self.world.at(self.now.isoformat())
-        self.dossier.fire(who, event, make(self.now))
 
 
 def start(world: World, version: str, name: str) -> Run:

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from states.accounts import actor_by_username, create_unit, create_user
 from states.chaining import open_followups
 from states.errors import GuardFailedError, PermissionDeniedError, TransitionNotAllowedError, UnknownEventError
 from states.legal_time import VN_TZ
-from tests.conftest import PASSWORD, Dossier, World
+from tests.conftest import Dossier, World, add_officers
 
 Maker = Callable[[datetime, str], dict[str, Any]]
 Step = tuple[str, str, Maker, timedelta]
@@ -61,23 +60,7 @@ EXTRA_OFFICERS = {
 
 def add_vr_actors(world: World) -> World:
     """The conftest world plus a home/community provider, two voluntary rehab facilities and commune staff."""
-    with world.db.transaction() as repo:
-        for unit in EXTRA_UNITS:
-            create_unit(repo, world.rulebook.regimes, **unit)
-        for username, (role, unit_code) in EXTRA_OFFICERS.items():
-            create_user(
-                repo,
-                world.rulebook.regimes,
-                username=username,
-                password=PASSWORD,
-                full_name=username,
-                role=role,
-                unit_code=unit_code,
-                now=datetime(2024, 1, 1, tzinfo=UTC),
-            )
-    with world.db.reading() as repo:
-        world.actors.update({name: actor_by_username(repo, name) for name in EXTRA_OFFICERS})
-    return world
+    return add_officers(world, EXTRA_OFFICERS, units=EXTRA_UNITS, at=datetime(2024, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
