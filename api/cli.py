@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
@@ -17,6 +18,7 @@ from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
+from states.actors import Actor
 from states.chaining import open_followups
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
@@ -30,6 +32,7 @@ from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
 from states.yaml_loading import load_model
 
+Outcome = TypeVar("Outcome")
 app = typer.Typer(help="hoso — hồ sơ cai nghiện ma túy", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng", no_args_is_help=True)
@@ -79,7 +82,19 @@ def _engine(rulebook: Rulebook, db: Database) -> DossierEngine:
     return DossierEngine(rulebook, db, SystemClock(), clock_skew=_settings().clock_skew)
 
 
-def _fail(error: HosoError) -> None:
+def _as_system(system_user: str, job: Callable[[DossierEngine, Actor], list[Outcome]]) -> list[Outcome]:
+    """Run an in-process job of the service identity (the sweep, the follow-ups); errors end the command."""
+    rulebook = _rulebook()
+    db = _database()
+    try:
+        with db.reading() as repo:
+            system = actor_by_username(repo, system_user)
+        return job(_engine(rulebook, db), system)
+    except HosoError as error:
+        _fail(error)
+
+
+def _fail(error: HosoError) -> NoReturn:
     console.print(f"[red]Lỗi:[/red] {error.message}")
     raise typer.Exit(code=1)
 
@@ -296,14 +311,7 @@ def deadlines_sweep(
     system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
 ) -> None:
     """Thực hiện các bước tự động của những thời hạn đã hết (luật định và chỉ tiêu phục vụ), một lần."""
-    rulebook = _rulebook()
-    db = _database()
-    try:
-        with db.reading() as repo:
-            system = actor_by_username(repo, system_user)
-        outcomes = sweep_due_deadlines(_engine(rulebook, db), system)
-    except HosoError as error:
-        _fail(error)
+    outcomes = _as_system(system_user, sweep_due_deadlines)
     for outcome in outcomes:
         mark = "đã thực hiện" if outcome.fired else "không thực hiện được"
         typer.echo(f"{outcome.dossier_id}  {outcome.rule_id}  {outcome.event}: {mark} — {outcome.detail}")
@@ -315,14 +323,7 @@ def outbox_drain(
     system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
 ) -> None:
     """Mở các thủ tục tiếp theo mà các bước đã yêu cầu (mỗi yêu cầu một lần), liên kết với hồ sơ gốc."""
-    rulebook = _rulebook()
-    db = _database()
-    try:
-        with db.reading() as repo:
-            system = actor_by_username(repo, system_user)
-        outcomes = open_followups(_engine(rulebook, db), system)
-    except HosoError as error:
-        _fail(error)
+    outcomes = _as_system(system_user, open_followups)
     for outcome in outcomes:
         typer.echo(f"{outcome.outbox_id}  {outcome.outcome}  {outcome.dossier_id or '-'}  {outcome.detail}")
     typer.echo(f"{sum(o.outcome == 'opened' for o in outcomes)}/{len(outcomes)} thủ tục tiếp theo đã mở")
