@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -13,6 +14,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from api.demo import seed
 from config import CONFIG_DIR
@@ -25,11 +27,14 @@ from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
 from states.engine import DossierEngine
 from states.errors import HosoError
+from states.legal_time import VN_TZ
 from states.procedures import Rulebook, describe, load_rulebook
+from states.regimes import RegimeTable, load_regime_table
 from states.replay import replay_open_dossiers
 from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
+from states.units_data import DATA_FILES, LEGACY_FILE, UNITS_DIR, DataUnit, UnitsData, load_units, sync_units
 from states.yaml_loading import load_model
 
 Outcome = TypeVar("Outcome")
@@ -69,9 +74,14 @@ def _settings() -> Settings:
         raise typer.Exit(code=2) from None
 
 
-def _rulebook() -> Rulebook:
+def _rulebook(*, strict_chains: bool | None = None) -> Rulebook:
     settings = _settings()
-    return load_rulebook(CONFIG_DIR, procedures_dir=settings.procedures_dir, calendars_dir=settings.calendars_dir)
+    return load_rulebook(
+        CONFIG_DIR,
+        procedures_dir=settings.procedures_dir,
+        calendars_dir=settings.calendars_dir,
+        strict_chains=strict_chains,
+    )
 
 
 def _database() -> Database:
@@ -141,6 +151,174 @@ def units_create(
     console.print(f"Đã tạo đơn vị {code}")
 
 
+def _units_data() -> tuple[UnitsData, RegimeTable]:
+    """The data files of config/units/, checked against the unit kinds of the role catalogue."""
+    try:
+        regimes = load_regime_table(CONFIG_DIR)
+        return load_units(UNITS_DIR, regimes=regimes), regimes
+    except HosoError as error:
+        _fail(error)
+
+
+def _checked(unit: DataUnit) -> str:
+    return "có" if unit.verified else "chưa"
+
+
+def _described(unit: DataUnit) -> str:
+    text = f"{unit.code} {unit.name}"
+    if not unit.verified:
+        text += f" — {unit.note}"
+    return text
+
+
+@units_app.command("list")
+def units_list(
+    kind: Annotated[str | None, typer.Option(help="Chỉ loại đơn vị này (config/roles.yaml)")] = None,
+    province: Annotated[str | None, typer.Option(help="Chỉ đơn vị của tỉnh mang mã này (2 chữ số)")] = None,
+) -> None:
+    """Liệt kê đơn vị trong các tệp dữ liệu config/units/ và trong cơ sở dữ liệu."""
+    data, _ = _units_data()
+    try:
+        with _database().reading() as repo:
+            stored = {str(row["code"]): row for row in repo.all_units()}
+    except typer.Exit:
+        raise
+    except Exception as error:  # the database may not exist or be migrated yet: the data files still list
+        console.print(
+            f"[yellow]Không đọc được cơ sở dữ liệu ({type(error).__name__}); chỉ liệt kê tệp dữ liệu.[/yellow]"
+        )
+        stored = {}
+    rows: dict[str, tuple[str, str, str, str, str, str, str]] = {}
+    for unit in data.units:
+        served = ""
+        if unit.kind in data.regional_kinds:
+            served = f"{len(unit.communes)}" + ("" if unit.complete else " (chưa đủ)")
+        where = "tệp + CSDL" if unit.code in stored else "tệp"
+        rows[unit.code] = (unit.code, unit.name, unit.kind, unit.province_code, served, where, _checked(unit))
+    for code, row in stored.items():
+        if code not in rows:
+            place = str(row["province_code"] or "")
+            rows[code] = (code, str(row["name"]), str(row["kind"]), place, "", "CSDL", "")
+    table = Table(title="Đơn vị", show_lines=False)
+    for title, options in (
+        ("Mã", {"no_wrap": True}),
+        ("Tên", {"overflow": "fold"}),
+        ("Loại", {"no_wrap": True}),
+        ("Tỉnh", {"no_wrap": True}),
+        ("Xã, phường", {"no_wrap": True}),
+        ("Nguồn", {"no_wrap": True}),
+        ("Kiểm chứng", {"no_wrap": True}),
+    ):
+        table.add_column(title, **options)
+    shown = 0
+    for code in sorted(rows):
+        cells = rows[code]
+        if (kind is None or cells[2] == kind) and (province is None or cells[3] == province):
+            table.add_row(*cells)
+            shown += 1
+    # A pipe or a test runner has no width of its own: give the table room rather than cutting names.
+    (console if console.is_terminal else Console(width=160)).print(table)
+    typer.echo(f"{shown} đơn vị")
+
+
+@units_app.command("load")
+def units_load(
+    file: Annotated[
+        list[str] | None,
+        typer.Option("--file", help="Chỉ nạp đơn vị của tệp này trong config/units/ (có thể lặp lại)"),
+    ] = None,
+) -> None:
+    """Nạp đơn vị của các tệp dữ liệu vào cơ sở dữ liệu: tạo đơn vị còn thiếu, cập nhật tên, không xóa."""
+    loadable = [name for name in DATA_FILES if name != LEGACY_FILE]
+    unknown = sorted(set(file or ()) - set(loadable))
+    if unknown:
+        console.print(f"[red]Lỗi:[/red] tệp không có đơn vị để nạp: {', '.join(unknown)} (chọn: {', '.join(loadable)})")
+        raise typer.Exit(code=2)
+    data, regimes = _units_data()
+    try:
+        with _database().transaction() as repo:
+            report = sync_units(repo, regimes, data, files=file)
+    except HosoError as error:
+        _fail(error)
+    for code in report.created:
+        typer.echo(f"Đã tạo {code}")
+    for code in report.renamed:
+        typer.echo(f"Đã cập nhật tên {code}")
+    for problem in report.conflicts:
+        typer.echo(f"Không nạp {problem}")
+    typer.echo(
+        f"{len(report.created)} đơn vị đã tạo, {len(report.renamed)} đổi tên, {len(report.unchanged)} giữ nguyên, "
+        f"{len(report.conflicts)} không nạp được"
+    )
+    if report.conflicts:
+        raise typer.Exit(code=1)
+
+
+@units_app.command("competent")
+def units_competent(
+    commune: Annotated[str, typer.Argument(help="Mã xã, phường hiện nay (5 chữ số)")],
+    on: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Ngày (YYYY-MM-DD; mặc định hôm nay)")
+    ] = None,
+) -> None:
+    """Tòa án nhân dân khu vực và Viện kiểm sát nhân dân khu vực có thẩm quyền đối với một xã, phường."""
+    data, _ = _units_data()
+    day: date = on.date() if on is not None else SystemClock().now().astimezone(VN_TZ).date()
+    try:
+        found = data.competence(commune, day)
+    except HosoError as error:
+        _fail(error)
+    place = found.commune
+    typer.echo(f"{place.name} ({place.code}), {place.province_name} — ngày {day.isoformat()}")
+    if found.regime == "district":
+        typer.echo(
+            f"Trước ngày {data.in_force_from.strftime('%d/%m/%Y')}: Tòa án nhân dân và Viện kiểm sát nhân dân cấp "
+            "huyện nơi người đó cư trú (dữ liệu cấp huyện chưa có)"
+        )
+        return
+    for title, unit in (("Tòa án", found.court), ("Viện kiểm sát", found.procuracy)):
+        if unit is None:
+            typer.echo(
+                f"{title}: chưa có dữ liệu cho xã, phường này — mọi đơn vị khu vực của {place.province_name} "
+                "(không kiểm chứng được từ dữ liệu)"
+            )
+        else:
+            typer.echo(f"{title}: {_described(unit)}")
+            typer.echo(f"    nguồn: {unit.source}")
+
+
+@units_app.command("resolve")
+def units_resolve(
+    province: Annotated[str, typer.Option(help="Tỉnh, thành phố (tên trước hoặc sau ngày 01/07/2025)")],
+    district: Annotated[str, typer.Option(help="Quận, huyện, thị xã, thành phố thuộc tỉnh (trước 01/07/2025)")],
+    commune: Annotated[str | None, typer.Option(help="Xã, phường, thị trấn (trước 01/07/2025)")] = None,
+) -> None:
+    """Địa chỉ ghi theo đơn vị hành chính trước ngày 01/07/2025: tỉnh, xã, phường và Tòa án có thẩm quyền nay."""
+    data, _ = _units_data()
+    try:
+        found = data.resolve_legacy_address(province, district, commune)
+    except HosoError as error:
+        _fail(error)
+    old = ", ".join(part for part in (found.former_commune or commune, found.district, found.former_province) if part)
+    typer.echo(f"Địa chỉ cũ: {old}")
+    typer.echo(f"Nay thuộc: {found.province_name} ({found.province_code})")
+    names = ", ".join(f"{place.name} ({place.code})" for place in found.communes)
+    if found.exact:
+        typer.echo(f"Xã, phường hiện nay: {names}")
+    elif names:
+        typer.echo(f"Xã, phường hiện nay: một trong {names}")
+    else:
+        typer.echo("Xã, phường hiện nay: chưa có dữ liệu")
+    if found.court is None:
+        typer.echo("Tòa án có thẩm quyền: chưa có dữ liệu")
+    else:
+        basis = "theo xã, phường" if found.court_basis == "commune" else "tòa kế thừa Tòa án cấp huyện cũ"
+        typer.echo(f"Tòa án có thẩm quyền: {found.court.code} {found.court.name} ({basis})")
+    typer.echo(f"Kiểm chứng: {'có' if found.verified else 'chưa'}")
+    for note in found.notes:
+        typer.echo(f"Ghi chú: {note}")
+
+
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Tên đăng nhập")],
@@ -179,9 +357,10 @@ def users_create(
 
 @procedures_app.command("check")
 def procedures_check() -> None:
-    """Kiểm tra mọi định nghĩa thủ tục và in tóm tắt."""
+    """Kiểm tra mọi định nghĩa thủ tục (cả liên kết giữa các thủ tục) và in tóm tắt."""
     try:
-        rulebook = _rulebook()
+        # Whatever directory the settings point at, the links between procedures are checked here.
+        rulebook = _rulebook(strict_chains=True)
     except HosoError as error:
         _fail(error)
     rows = describe(rulebook)

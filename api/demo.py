@@ -1,18 +1,24 @@
-"""Demo data: units and officers of Phường Hoàn Kiếm (Hà Nội) and dossiers at varied stages."""
+"""Demo data: the units of the data files, officers of Phường Hoàn Kiếm and Phường Tây Hồ (Hà Nội), recent
+addiction-determination dossiers at varied stages, and people stopped at points of the life story (court,
+facility, post-rehab supervision, relapse) with the court, procuracy, facility and supervisor who act on them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from api.life_story import EngineDriver, StoryUnits, person, run_story, t
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
+from states.chaining import open_followups
 from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import Database
+from states.units_data import default_units, sync_units
 
 DEMO_PASSWORD = "hoso-demo-2026"
 COMMUNE = "00070"
@@ -27,7 +33,6 @@ UNITS: tuple[dict[str, Any], ...] = (
         "commune_code": COMMUNE,
     },
     {"code": "CAX-00004", "name": "Công an phường Ba Đình", "kind": "commune_police", "commune_code": "00004"},
-    {"code": "CAT-01", "name": "Công an thành phố Hà Nội (PC04)", "kind": "provincial_police", "province_code": "01"},
     {
         "code": "YT-01-01",
         "name": "Cơ sở y tế xác định tình trạng nghiện số 1 (mẫu)",
@@ -82,6 +87,12 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
         {"received_at": at(1), "assessment_place": "facility", "substance_class": "opioid"},
         0.9,
     )
+    concluded: Step = (
+        "yte.giamdoc",
+        "concluded_addicted",
+        {"concluded_on": today, "criteria_met": 4, "criterion_6_met": True, "physician_name": "Đỗ Văn Hải"},
+        0.5,
+    )
     return [
         ("Đinh Văn Mạnh", []),
         ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**test, "substances": "Methamphetamine"}, 2.9)]),
@@ -119,27 +130,51 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
                 checked,
                 requested,
                 received,
-                (
-                    "yte.giamdoc",
-                    "concluded_addicted",
-                    {"concluded_on": today, "criteria_met": 4, "criterion_6_met": True, "physician_name": "Đỗ Văn Hải"},
-                    0.5,
-                ),
+                concluded,
             ],
         ),
         ("Kiều Thị Uyên", [("yte.tiepnhan", "application_filed", {"applied_on": today, "filed_by": "subject"}, 0.2)]),
+        (
+            "Vương Văn Tài",
+            [
+                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}, 2.9),
+                checked,
+                requested,
+                received,
+                concluded,
+                ("canbo.hoankiem", "result_served", {"served_at": at(0.3)}, 0.2),
+            ],
+        ),
     ]
+
+
+STORY_PEOPLE: tuple[tuple[int, str, datetime | None, str], ...] = (
+    (250220, "Trần Văn Hùng", None, "cả câu chuyện: lần hai đưa vào cơ sở cai nghiện bắt buộc"),
+    (250221, "Phan Văn Khải", t("2026-10-05 09:00"), "hồ sơ lần hai đang ở Tòa án khu vực"),
+    (250222, "Lưu Văn Lộc", t("2026-09-14 09:00"), "đang quản lý sau cai nghiện"),
+    (250223, "Hồ Văn Minh", t("2026-05-16 09:00"), "đang chấp hành tại cơ sở cai nghiện bắt buộc"),
+)
+"""People of Phường Tây Hồ living the life story (api/life_story.py) up to a moment: (serial, name, stop, what
+they show). Later stops run first: an earlier stop never leaves a deadline that a later run's sweep would fire."""
 
 
 def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     """Creates the demo data once; returns printable lines (empty when it was already there)."""
     now = engine.clock.now()
+    story_units = StoryUnits()
     with db.transaction() as repo:
         if repo.username_taken("admin"):
             return []
+        sync_units(repo, rulebook.regimes, default_units())
         for unit in UNITS:
             create_unit(repo, rulebook.regimes, **unit)
-        for username, full_name, role, unit_code in USERS:
+        for unit in story_units.current():
+            if repo.unit(unit["code"]) is None:
+                create_unit(repo, rulebook.regimes, **unit)
+        for unit in story_units.historical():
+            repo.insert_unit(**{"commune_code": None, "province_code": "01", **unit})
+        officers = [*USERS, *_story_officers(story_units)]
+        for username, full_name, role, unit_code in officers:
             create_user(
                 repo,
                 rulebook.regimes,
@@ -150,11 +185,42 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
                 unit_code=unit_code,
                 now=now,
             )
+    lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}; tài khoản system chỉ chạy nội bộ, không đăng nhập):"]
+    lines += [f"  {username:<18} {role:<38} {unit}" for username, _, role, unit in officers]
+    lines.append("Những người đi qua chuỗi thủ tục (phường Tây Hồ 00103; api/life_story.py), đến thời điểm dừng:")
+    lines += _story_people(db, rulebook, now, story_units)
+    lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
+    lines += _recent_people(db, rulebook, engine, now)
+    return lines
+
+
+def _story_officers(units: StoryUnits) -> list[tuple[str, str, str, str]]:
+    """The story's officers (their labels are their usernames), except the service identity the demo has."""
+    return [
+        (username, f"Cán bộ mẫu ({username})", role, unit_code)
+        for username, (role, unit_code) in units.officers().items()
+        if role != SERVICE_ROLE
+    ]
+
+
+def _story_people(db: Database, rulebook: Rulebook, now: datetime, units: StoryUnits) -> list[str]:
+    lines = []
+    for serial, name, stop, shows in STORY_PEOPLE:
+        # Nothing is recorded after the moment of seeding: on an earlier clock every story stops at ``now``.
+        until = now if stop is None or stop > now else stop
+        driver = EngineDriver(db, rulebook, clock=FixedClock(now), checked=False)
+        ids = run_story(driver, subject=replace(person(serial), full_name=name), units=units, verify=False, until=until)
+        with db.reading() as repo:
+            rows = {label: repo.dossier(dossier_id) for label, dossier_id in ids.items()}
+        running = [f"{label}={row['state']}" for label, row in rows.items() if row and row["closed_at"] is None]
+        lines.append(f"  {name:<16} {shows} — đang mở: {', '.join(running)}")
+    return lines
+
+
+def _recent_people(db: Database, rulebook: Rulebook, engine: DossierEngine, now: datetime) -> list[str]:
     with db.reading() as repo:
         actors: dict[str, Actor] = {username: actor_by_username(repo, username) for username, *_ in USERS}
-    lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}; tài khoản system chỉ chạy nội bộ, không đăng nhập):"]
-    lines += [f"  {username:<18} {role:<16} {unit}" for username, _, role, unit in USERS]
-    lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
+    lines = []
     for serial, (name, steps) in enumerate(_stages(now), start=1):
         born = date(1985 + serial * 2, serial, 10 + serial)
         sex = "female" if name.split()[1] == "Thị" else "male"
@@ -176,4 +242,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
             result = timed.fire(actors[username], dossier_id, event, payload, version)
             version, state = result.version, result.state
         lines.append(f"  {dossier_id}  {name:<16} {state}")
+    # The follow-ups those steps asked for (the registration window after a result served) open now.
+    for followup in open_followups(engine, actors["system"]):
+        lines.append(f"  {followup.dossier_id}  thủ tục tiếp theo: {followup.outcome} — {followup.detail}")
     return lines

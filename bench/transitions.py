@@ -6,7 +6,11 @@ does: conditional state update, history insert (with its SHA-256), closing and o
 opening a deadline, an outbox insert, one commit. Backends: SQLite (a temporary file) and, when
 HOSO_TEST_POSTGRES_URL is set, PostgreSQL (its schema is dropped and recreated: use a scratch database).
 
-    python bench/transitions.py [--dossiers N]
+Then the life story (api/life_story.py): one person's seven dossiers across the 2021–2026 regimes — steps,
+refusals, follow-ups opened from the outbox, deadline sweeps — run for several people in one database; it
+reports whole lives per second and the transitions saved per second along the way.
+
+    python bench/transitions.py [--dossiers N] [--rounds R] [--lives L]
 
 Prints `RESULT <name> <value> <unit>` lines.
 """
@@ -32,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from api.life_story import EngineDriver, StoryUnits, create_world, person, run_story, steps_count
 from config import CONFIG_DIR
 from states.accounts import actor_by_username, create_unit, create_user
 from states.actors import Actor
@@ -86,13 +91,19 @@ OFFICERS = {
 }
 
 
-def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Database, dict[str, Actor]]:
+def fresh_database(url: str) -> Database:
+    """An empty, migrated database (a PostgreSQL schema is dropped and recreated: point it at a scratch one)."""
     db = Database(url)
     if db.backend == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(url)
+    return db
+
+
+def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Database, dict[str, Actor]]:
+    db = fresh_database(url)
     with db.transaction() as repo:
         create_unit(repo, rulebook.regimes, code="CAX-00070", name="CA", kind="commune_police", commune_code="00070")
         create_unit(repo, rulebook.regimes, code="YT-01-01", name="YT", kind="health_facility", province_code="01")
@@ -178,31 +189,63 @@ def run_bare(db: Database, dossier_ids: list[str], now: datetime) -> tuple[int, 
     return len(dossier_ids) * len(PATH), time.perf_counter() - started
 
 
-def measure(label: str, url: str, rulebook: Rulebook, dossiers: int) -> None:
+def measure(label: str, url: str, rulebook: Rulebook, dossiers: int, rounds: int) -> None:
+    """Engine and bare loop take turns, on fresh dossiers each round, so that disk, WAL checkpoints and a
+    busy neighbour weigh on both alike; each side's rate is its total transitions over its total time."""
     clock = FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
     db, actors = prepare(url, rulebook, clock)
     engine = DossierEngine(rulebook, db, clock)
     run_engine(engine, actors, open_dossiers(engine, actors["police"], 5, 900_000))  # warm-up
-    engine_count, engine_seconds = run_engine(engine, actors, open_dossiers(engine, actors["police"], dossiers, 0))
-    bare_count, bare_seconds = run_bare(db, open_dossiers(engine, actors["police"], dossiers, 500_000), clock.now())
+    run_bare(db, open_dossiers(engine, actors["police"], 5, 950_000), clock.now())
+    per_round = max(1, dossiers // rounds)
+    totals: dict[str, tuple[int, float]] = {"engine": (0, 0.0), "bare": (0, 0.0)}
+    for round_number in range(rounds):
+        engine_ids = open_dossiers(engine, actors["police"], per_round, round_number * per_round)
+        bare_ids = open_dossiers(engine, actors["police"], per_round, 500_000 + round_number * per_round)
+        order = ["engine", "bare"] if round_number % 2 == 0 else ["bare", "engine"]
+        for side in order:
+            if side == "engine":
+                count, seconds = run_engine(engine, actors, engine_ids)
+            else:
+                count, seconds = run_bare(db, bare_ids, clock.now())
+            totals[side] = (totals[side][0] + count, totals[side][1] + seconds)
     db.dispose()
-    engine_rate = engine_count / engine_seconds
-    bare_rate = bare_count / bare_seconds
+    engine_rate = totals["engine"][0] / totals["engine"][1]
+    bare_rate = totals["bare"][0] / totals["bare"][1]
     print(f"RESULT {label}_engine_transitions_per_second {engine_rate:.1f} transitions/s")
     print(f"RESULT {label}_bare_sql_transitions_per_second {bare_rate:.1f} transitions/s")
     print(f"RESULT {label}_engine_to_bare_ratio {engine_rate / bare_rate:.3f} ratio")
 
 
+def measure_story(label: str, url: str, rulebook: Rulebook, lives: int) -> None:
+    db = fresh_database(url)
+    clock = FixedClock(datetime(2025, 2, 20, 1, 0, tzinfo=UTC))
+    create_world(db, rulebook, StoryUnits(), password="benchmark-password", now=clock.now())
+    driver = EngineDriver(db, rulebook, clock=clock, checked=False)
+    run_story(driver, subject=person(900_000), verify=False)  # warm-up
+    started = time.perf_counter()
+    for serial in range(lives):
+        run_story(driver, subject=person(1 + serial), verify=False)
+    seconds = time.perf_counter() - started
+    db.dispose()
+    print(f"RESULT {label}_life_stories_per_second {lives / seconds:.2f} lives/s")
+    print(f"RESULT {label}_life_story_transitions_per_second {lives * steps_count() / seconds:.1f} transitions/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dossiers", type=int, default=150, help="dossiers per run (7 transitions each)")
+    parser.add_argument("--dossiers", type=int, default=150, help="dossiers per side (7 transitions each)")
+    parser.add_argument("--rounds", type=int, default=6, help="turns taken by the engine and the bare loop")
+    parser.add_argument("--lives", type=int, default=20, help="people living the whole life story")
     args = parser.parse_args()
     rulebook = load_rulebook(CONFIG_DIR)
     with tempfile.TemporaryDirectory() as folder:
-        measure("sqlite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", rulebook, args.dossiers)
+        measure("sqlite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", rulebook, args.dossiers, args.rounds)
+        measure_story("sqlite", f"sqlite:///{Path(folder) / 'story.sqlite3'}", rulebook, args.lives)
     postgres = os.environ.get("HOSO_TEST_POSTGRES_URL")
     if postgres:
-        measure("postgresql", postgres, rulebook, args.dossiers)
+        measure("postgresql", postgres, rulebook, args.dossiers, args.rounds)
+        measure_story("postgresql", postgres, rulebook, args.lives)
 
 
 if __name__ == "__main__":

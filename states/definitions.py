@@ -8,6 +8,7 @@ treated as a bug, not as data.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
@@ -113,9 +114,22 @@ class NoticeRequest(_Strict):
 
 
 class ProcedureStart(_Strict):
+    """A follow-up a step asks for: a procedure of hoso opened as the person's next dossier, or — ``external``
+    — a procedure run outside hoso (e.g. substitution therapy by the health services), to which the step only
+    hands the person over: a ``handoff`` outbox row addressed to ``to_role``, never a dossier."""
+
     procedure: str
     reason_vi: str
     window: Window | None = None
+    external: bool = False
+    to_role: str | None = None
+    """The role that receives the hand-off of an external procedure (required exactly when ``external``)."""
+
+    @model_validator(mode="after")
+    def _external_has_a_recipient(self) -> ProcedureStart:
+        if self.external != (self.to_role is not None):
+            raise ValueError("thủ tục ngoài hệ thống (external) phải ghi to_role, và chỉ thủ tục đó mới ghi to_role")
+        return self
 
 
 class GuardCall(_Strict):
@@ -383,6 +397,10 @@ def _check_transitions(
             if kind is None or kind not in known_unit_kinds:
                 problems.append(f"{where}: trường {transition.designates} phải ghi unit_kind hợp lệ")
         for start in transition.start_procedures:
+            if start.to_role is not None and start.to_role not in known_roles:
+                problems.append(
+                    f"{where}: vai trò nhận bàn giao thủ tục {start.procedure} không có trong danh mục: {start.to_role}"
+                )
             if start.window is not None:
                 problems += _check_duration(definition, start.window.duration, f"{where}: window")
                 fact = start.window.start_at_fact
@@ -522,3 +540,73 @@ def _closure(start: str, graph: dict[str, set[str]]) -> set[str]:
                 seen.add(neighbour)
                 queue.append(neighbour)
     return seen
+
+
+def check_chains(definitions: Iterable[ProcedureDefinition]) -> list[str]:
+    """Problems of the links between procedures, each naming the procedure, version and transition at fault.
+
+    - every ``start_procedures`` target is a procedure of these definitions, or is declared ``external`` (run
+      outside hoso) — and an external one is not a procedure of hoso;
+    - every inherited fact of a procedure is recorded as a fact (``fact: true``, or itself inherited) by at least
+      one version of a procedure that can start it (the parents come from the ``start_procedures`` of every
+      version), and a procedure that inherits facts has such a parent;
+    - a window handed to a follow-up counts from a fact that every version of the follow-up inherits (that the
+      parent records it is checked with the parent, ``check_graph``).
+    """
+    loaded = list(definitions)
+    by_code: dict[str, list[ProcedureDefinition]] = {}
+    for definition in loaded:
+        by_code.setdefault(definition.code, []).append(definition)
+    problems: list[str] = []
+    parents: dict[str, list[tuple[ProcedureDefinition, TransitionDefinition, ProcedureStart]]] = {}
+    for definition in loaded:
+        for transition in definition.transitions:
+            where = (
+                f"{definition.code}/{definition.version}: chuyển tiếp {transition.event} "
+                f"{list(transition.source)} -> {transition.dest}"
+            )
+            for start in transition.start_procedures:
+                if start.external:
+                    if start.procedure in by_code:
+                        problems.append(
+                            f"{where}: thủ tục '{start.procedure}' là thủ tục của hoso, không ghi là thủ tục ngoài hệ "
+                            "thống (external)"
+                        )
+                    continue
+                if start.procedure not in by_code:
+                    problems.append(
+                        f"{where}: yêu cầu mở thủ tục '{start.procedure}' không có trong hoso (không có tệp "
+                        f"config/procedures/{start.procedure}/<ngày hiệu lực>.yaml); thủ tục do cơ quan ngoài hệ thống "
+                        "thực hiện phải ghi external: true và to_role (vai trò nhận bàn giao)"
+                    )
+                    continue
+                parents.setdefault(start.procedure, []).append((definition, transition, start))
+                fact = start.window.start_at_fact if start.window is not None else None
+                if fact is None:
+                    continue
+                problems += [
+                    f"{where}: thời hạn chuyển cho thủ tục {child.code} tính từ dữ kiện '{fact}' nhưng "
+                    f"{child.code}/{child.version} không kế thừa dữ kiện này (inherited_facts)"
+                    for child in by_code[start.procedure]
+                    if fact not in child.inherited_facts
+                ]
+    for code, versions in sorted(by_code.items()):
+        starters = parents.get(code, [])
+        recorded: set[str] = set()
+        for parent in {id(p): p for p, _, _ in starters}.values():
+            recorded |= _fact_fields(parent)
+        shown = ", ".join(sorted({f"{p.code}/{p.version} ({t.event})" for p, t, _ in starters}))
+        for child in versions:
+            for fact in child.inherited_facts:
+                if not starters:
+                    problems.append(
+                        f"{child.code}/{child.version}: kế thừa dữ kiện '{fact}' nhưng không thủ tục nào mở tiếp "
+                        "thủ tục này (start_procedures)"
+                    )
+                elif fact not in recorded:
+                    problems.append(
+                        f"{child.code}/{child.version}: dữ kiện kế thừa '{fact}' không được thủ tục nào mở nó ghi "
+                        f"nhận (trường fact: true của một bước, hoặc dữ kiện được kế thừa) — các bước mở thủ tục này: "
+                        f"{shown}"
+                    )
+    return problems

@@ -37,13 +37,14 @@ from states.errors import (
     PermissionDeniedError,
     StaleVersionError,
     TransitionNotAllowedError,
+    dossier_not_found,
 )
 from states.guards import GuardContext, as_day
 from states.history import GENESIS_HASH, row_hash
 from states.identity import id_number_problem, sex_from_id_number
 from states.legal_time import VN_TZ
 from states.payloads import capped, facts_from, validate_payload
-from states.permissions import CONFIDENTIAL_PARTY, covers, holders, require_jurisdiction, require_role
+from states.permissions import CONFIDENTIAL_PARTY, covers, holders, require_jurisdiction, require_role, require_sight
 from states.places import Commune, commune
 from states.procedures import Rulebook
 from states.store.database import Database
@@ -365,7 +366,7 @@ class DossierEngine:
         with self.db.transaction() as repo:
             row = repo.dossier(dossier_id)
             if row is None:
-                raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+                raise dossier_not_found(dossier_id)
             if row["version"] != expected_version:
                 raise StaleVersionError("Hồ sơ đã được cập nhật; hãy tải lại", current_version=row["version"])
             source = self.rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
@@ -467,6 +468,23 @@ class DossierEngine:
                     open_dossier_id=other["id"],
                 )
 
+    def _refuse_second_at(self, step: _Step, commune_code: str) -> None:
+        """A move of residence must not leave the person with two open dossiers of one procedure in the
+        new commune; the mover learns that one is open there, and its id only when they may see it."""
+        row = step.row
+        for other in step.repo.open_dossiers_of(row["person_id"], row["procedure_code"]):
+            if other["id"] == row["id"] or other["commune_code"] != commune_code:
+                continue
+            visible = covers(self.rulebook.regimes, step.actor, other)
+            raise ConflictError(
+                f"Tại xã, phường nơi cư trú mới, người này đã có hồ sơ '{step.definition.title_vi}' chưa kết thúc"
+                + (f" (mã {other['id']})" if visible else "")
+                + "; không chuyển hồ sơ này đến đó. Hãy phối hợp với đơn vị nơi cư trú mới để tiếp tục trên "
+                "một hồ sơ",
+                field=str(step.transition.relocates),
+                **({"open_dossier_id": other["id"]} if visible else {}),
+            )
+
     def _check_fact_day(self, value: date, born: date, now: datetime, name: str, title: str) -> None:
         latest = (now + self.clock_skew).astimezone(VN_TZ).date()
         if value > latest:
@@ -487,9 +505,9 @@ class DossierEngine:
             with self.db.transaction() as repo:
                 loaded = repo.dossier_for_step(dossier_id)
                 if loaded is None:
-                    raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+                    raise dossier_not_found(dossier_id)
                 row, open_deadlines = loaded
-                require_jurisdiction(regimes, actor, row)
+                require_sight(regimes, actor, row)
                 if row["version"] != expected_version:
                     raise StaleVersionError(
                         f"Hồ sơ đã được cập nhật (phiên bản hiện tại {row['version']}, yêu cầu dựa trên "
@@ -614,6 +632,7 @@ class DossierEngine:
         if transition.relocates is not None:
             new_place = commune(step.stored[transition.relocates])
             place = {"commune_code": new_place.code, "province_code": new_place.province_code}
+            self._refuse_second_at(step, new_place.code)
         is_final = step.dest in step.definition.final_states
         advanced = step.repo.advance_dossier(
             row["id"],
@@ -804,6 +823,20 @@ class DossierEngine:
             recipients = sorted(self.rulebook.regimes.resolve(notice.to_role, today))
             add("notice", notice.to_role, {"to_roles": recipients, "title_vi": notice.title_vi})
         for start in transition.start_procedures:
+            if start.external:
+                # A procedure run outside hoso (substitution therapy): handed over to its service, never opened.
+                recipients = sorted(self.rulebook.regimes.resolve(str(start.to_role), today))
+                add(
+                    "handoff",
+                    start.procedure,
+                    {
+                        "procedure": start.procedure,
+                        "person_id": person_id,
+                        "reason_vi": start.reason_vi,
+                        "to_roles": recipients,
+                    },
+                )
+                continue
             window = None
             if start.window is not None:
                 window = plan_window(

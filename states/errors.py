@@ -77,3 +77,9 @@ class PayloadError(InvalidInputError):
 
 class GuardFailedError(InvalidInputError):
     pass
+
+
+def dossier_not_found(dossier_id: str) -> NotFoundError:
+    """The one answer for a dossier that does not exist and for one the caller may not see: the two must
+    not be told apart."""
+    return NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)

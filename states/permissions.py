@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from states.actors import Actor
-from states.errors import PermissionDeniedError
+from states.errors import PermissionDeniedError, dossier_not_found
 from states.regimes import RegimeTable
+from states.units_data import competent_unit
 
 
 def holders(regimes: RegimeTable, declared_roles: Iterable[str], on: date) -> frozenset[str]:
@@ -41,7 +42,14 @@ def covers(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> bo
     if scope in ("province", "district"):
         # Districts ended on 30/06/2025 and their communes are not in the current unit data; a historical
         # district unit is held to its province until the old-to-new unit mapping is loaded.
-        return bool(actor.province_code == dossier["province_code"])
+        if actor.province_code != dossier["province_code"]:
+            return False
+        if kind.competence == "regional":
+            # A regional court or procuracy serves the communes the unit data gives it (NQ 81/2025, NQ 84/2025);
+            # in a commune the data does not cover yet, any unit of the kind in the province.
+            competent = competent_unit(actor.unit_kind, dossier["commune_code"])
+            return competent is None or competent == actor.unit_code
+        return True
     if scope == "commune":
         return bool(actor.commune_code == dossier["commune_code"])
     return False
@@ -51,6 +59,12 @@ def require_jurisdiction(regimes: RegimeTable, actor: Actor, dossier: Mapping[An
     if not covers(regimes, actor, dossier):
         # The answer names neither the dossier's place nor the units that may see it.
         raise PermissionDeniedError(f"Đơn vị {actor.unit_code} không có thẩm quyền đối với hồ sơ này")
+
+
+def require_sight(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> None:
+    """An existing dossier outside the officer's jurisdiction answers exactly as an unknown one."""
+    if not covers(regimes, actor, dossier):
+        raise dossier_not_found(str(dossier["id"]))
 
 
 def require_role(regimes: RegimeTable, actor: Actor, declared_roles: Iterable[str], on: date, what: str) -> None:

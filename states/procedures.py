@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from states.definitions import GuardCall, ProcedureDefinition, TransitionDefinition, check_graph
+from states.definitions import GuardCall, ProcedureDefinition, TransitionDefinition, check_chains, check_graph
 from states.errors import (
     DefinitionError,
     GuardFailedError,
@@ -132,6 +132,9 @@ class Rulebook:
     forms: FormCatalogue
     calendar: WorkCalendar
     procedures: dict[str, tuple[CompiledProcedure, ...]]
+    chain_problems: tuple[str, ...] = ()
+    """Problems of the links between procedures (``check_chains``) in a rulebook loaded leniently (a partial
+    set of procedures, e.g. in tests); loading the procedures in force refuses them."""
 
     def codes(self) -> list[str]:
         return sorted(self.procedures)
@@ -173,8 +176,21 @@ def _load_definitions(procedures_dir: Path) -> list[ProcedureDefinition]:
 
 
 def load_rulebook(
-    config_dir: Path, *, procedures_dir: Path | None = None, calendars_dir: Path | None = None
+    config_dir: Path,
+    *,
+    procedures_dir: Path | None = None,
+    calendars_dir: Path | None = None,
+    strict_chains: bool | None = None,
 ) -> Rulebook:
+    """Every procedure version, validated and graph-checked, with the regimes, forms and calendar.
+
+    The links between procedures (``check_chains``: follow-ups name a known procedure or an external one,
+    inherited facts are recorded by a parent, windows count from an inherited fact) are refused like any other
+    problem when ``strict_chains`` — by default when loading the procedures in force (``<config>/procedures``,
+    as ``hoso procedures check``, ``hoso serve`` and the CLI do). Another directory may hold a partial set (a
+    test fixture, a candidate version replayed in a scratch copy): its chain problems are kept on the rulebook
+    (``chain_problems``) instead.
+    """
     load_guard_modules()
     regimes = load_regime_table(config_dir)
     forms = load_forms(config_dir)
@@ -182,7 +198,9 @@ def load_rulebook(
     known_roles = set(regimes.roles) | {alias for role in regimes.roles.values() for alias in role.aliases}
     problems: list[str] = []
     grouped: dict[str, list[CompiledProcedure]] = {}
-    for definition in _load_definitions(procedures_dir or config_dir / "procedures"):
+    in_force_dir = config_dir / "procedures"
+    definitions = _load_definitions(procedures_dir or in_force_dir)
+    for definition in definitions:
         found = check_graph(
             definition,
             known_roles=known_roles,
@@ -195,12 +213,19 @@ def load_rulebook(
         problems += [f"{definition.code}/{definition.version}: {problem}" for problem in found]
         if not found:
             grouped.setdefault(definition.code, []).append(CompiledProcedure(definition))
+    chain_problems = check_chains(definitions)
+    if strict_chains is None:
+        strict_chains = procedures_dir is None or procedures_dir.resolve() == in_force_dir.resolve()
+    if strict_chains:
+        problems += chain_problems
     if problems:
         raise DefinitionError("Định nghĩa thủ tục không hợp lệ:\n- " + "\n- ".join(problems), problems=problems)
     procedures = {
         code: tuple(sorted(versions, key=lambda v: v.definition.effective_from)) for code, versions in grouped.items()
     }
-    return Rulebook(regimes=regimes, forms=forms, calendar=calendar, procedures=procedures)
+    return Rulebook(
+        regimes=regimes, forms=forms, calendar=calendar, procedures=procedures, chain_problems=tuple(chain_problems)
+    )
 
 
 def describe(rulebook: Rulebook) -> list[dict[str, Any]]:

@@ -19,6 +19,10 @@ from states.errors import DefinitionError, InvalidInputError
 from states.yaml_loading import load_model
 
 Scope = Literal["commune", "district", "province", "national"]
+Competence = Literal["territory", "regional"]
+"""How a unit's territory is decided: ``territory`` — its scope (the whole commune, province or country);
+``regional`` — the communes the unit data (config/units/) gives it within its province, e.g. a Tòa án nhân
+dân khu vực serves the communes listed for it in NQ 81/2025/UBTVQH15."""
 
 
 class _Strict(BaseModel):
@@ -36,6 +40,16 @@ class UnitKind(_Strict):
     title_vi: str
     scope: Scope
     designated_only: bool = False
+    competence: Competence = "territory"
+
+    @model_validator(mode="after")
+    def _check_competence(self) -> UnitKind:
+        if self.competence == "regional" and (self.scope != "province" or self.designated_only):
+            raise ValueError(
+                f"loại đơn vị '{self.title_vi}': thẩm quyền theo khu vực (competence: regional) chỉ dành cho "
+                "đơn vị cấp tỉnh không chỉ định riêng (scope: province, không designated_only)"
+            )
+        return self
 
 
 class Role(_Strict):

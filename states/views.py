@@ -7,11 +7,11 @@ from typing import Any
 
 from states.actors import Actor
 from states.engine import require_dossier_id
-from states.errors import NotFoundError
+from states.errors import dossier_not_found
 from states.guards import fields_required_by
 from states.history import verify_chain
 from states.legal_time import VN_TZ
-from states.permissions import covers, holders, require_jurisdiction
+from states.permissions import covers, holders, require_sight
 from states.places import commune
 from states.procedures import CompiledProcedure, Rulebook
 from states.store.repository import Record, Repository
@@ -24,7 +24,7 @@ def _open_deadlines(row: Record) -> list[Record]:
 def _dossier_row(repo: Repository, dossier_id: str) -> Record:
     row = repo.dossier(require_dossier_id(dossier_id))
     if row is None:
-        raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id}", dossier_id=dossier_id)
+        raise dossier_not_found(dossier_id)
     return row
 
 
@@ -67,7 +67,7 @@ def actions_for(
 def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor, now: datetime) -> dict[str, Any]:
     row = _dossier_row(repo, dossier_id)
     dossier_id = row["id"]
-    require_jurisdiction(rulebook.regimes, actor, row)
+    require_sight(rulebook.regimes, actor, row)
     today = now.astimezone(VN_TZ).date()
     compiled = rulebook.pinned(row["procedure_code"], row["procedure_version"])
     person = repo.person(row["person_id"])
@@ -187,7 +187,7 @@ def step_answer(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Ac
 
 def verify_history(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
     row = _dossier_row(repo, dossier_id)
-    require_jurisdiction(rulebook.regimes, actor, row)
+    require_sight(rulebook.regimes, actor, row)
     rows = repo.history(row["id"])
     result = verify_chain(rows)
     if result["valid"] and (not rows or rows[-1]["seq"] != row["version"]):

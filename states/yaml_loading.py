@@ -12,11 +12,15 @@ from states.errors import DefinitionError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# libyaml parses the procedure files about ten times faster than the pure-Python parser, with the same
+# safe constructors; the pure-Python one remains for an interpreter built without it.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_SafeLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise DefinitionError(f"Không đọc được tệp {path}: {exc}", path=str(path)) from exc
 

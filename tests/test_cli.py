@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,3 +178,82 @@ def test_serve_refuses_to_start_on_a_placeholder_secret(
     assert served == []
     output = " ".join(result.output.split())
     assert "Cấu hình không hợp lệ: HOSO_SECRET_KEY đang là giá trị mặc định hoặc giá trị mẫu" in output
+
+
+def test_units_load_is_idempotent_and_lists_data_and_database(database: str) -> None:
+    run("db", "upgrade")
+    run(
+        "units",
+        "create",
+        "--code",
+        "TAKV-01-99",
+        "--name",
+        "Tòa án nhập tay",
+        "--kind",
+        "regional_court",
+        "--province",
+        "01",
+    )
+    loaded = run("units", "load", "--file", "regional_courts.yaml")
+    assert "Đã tạo TAKV-01-01" in loaded and "Đã tạo VKSKV-79-03" in loaded and "CSCN-01-01" not in loaded
+    assert "0 đổi tên" in loaded and "0 không nạp được" in loaded
+    again = run("units", "load")
+    assert "Đã tạo CSCN-01-01" in again and "Đã tạo CAT-01" in again and "Đã tạo TAKV" not in again
+    assert " 0 đơn vị đã tạo" not in again
+    assert run("units", "load").startswith("0 đơn vị đã tạo, 0 đổi tên")
+    listed = run("units", "list", "--kind", "regional_court", "--province", "01")
+    rows = [line for line in listed.splitlines() if "TAKV-" in line]
+    assert [row.split()[1] for row in rows] == ["TAKV-01-01", "TAKV-01-02", "TAKV-01-03", "TAKV-01-04", "TAKV-01-99"]
+    assert "tệp + CSDL" in rows[0] and "CSDL" in rows[-1] and "tệp" not in rows[-1]
+    assert "chưa" in rows[3]  # khu vực 4: its list is incomplete in the source
+    refused = runner.invoke(app, ["units", "load", "--file", "legacy_districts.yaml"])
+    assert refused.exit_code == 2 and "không có đơn vị để nạp" in refused.output
+
+
+def test_units_competent_by_commune_and_date() -> None:
+    output = run("units", "competent", "00070", "--on", "2026-03-02")
+    assert "Phường Hoàn Kiếm (00070), Thành phố Hà Nội — ngày 2026-03-02" in output
+    assert "Tòa án: TAKV-01-01 Tòa án nhân dân khu vực 1 - Hà Nội" in output
+    assert "Viện kiểm sát: VKSKV-01-01 Viện kiểm sát nhân dân khu vực 1 - Hà Nội — " in output
+    assert "chưa kiểm chứng" in output
+    assert "Tòa án: TAKV-79-03" in run("units", "competent", "27343", "--on", "2026-03-02")
+    before = run("units", "competent", "00070", "--on", "2025-06-30")
+    assert "Trước ngày 01/07/2025: Tòa án nhân dân và Viện kiểm sát nhân dân cấp huyện" in before
+    unknown = run("units", "competent", "09706", "--on", "2026-03-02")
+    assert "Tòa án: chưa có dữ liệu cho xã, phường này" in unknown
+    assert "không kiểm chứng được từ dữ liệu" in unknown
+    refused = runner.invoke(app, ["units", "competent", "99999"])
+    assert refused.exit_code == 1 and "Không có xã, phường mang mã '99999'" in refused.output
+
+
+def test_units_resolve_an_old_address() -> None:
+    output = run("units", "resolve", "--province", "Hà Nội", "--district", "Quận Hoàn Kiếm", "--commune", "Hàng Bạc")
+    assert "Địa chỉ cũ: Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội" in output
+    assert "Xã, phường hiện nay: Phường Hoàn Kiếm (00070)" in output
+    assert "Tòa án có thẩm quyền: TAKV-01-01 Tòa án nhân dân khu vực 1 - Hà Nội (theo xã, phường)" in output
+    district = run("units", "resolve", "--province", "TP.HCM", "--district", "Huyện Củ Chi")
+    assert "Nay thuộc: Thành phố Hồ Chí Minh (79)" in district
+    assert "Xã, phường hiện nay: chưa có dữ liệu" in district
+    assert "TAKV-79-08" in district and "(tòa kế thừa Tòa án cấp huyện cũ)" in district
+    refused = runner.invoke(app, ["units", "resolve", "--province", "Bình Dương", "--district", "Quận 1"])
+    assert refused.exit_code == 1
+    assert "Chưa có dữ liệu về quận, huyện 'Quận 1' của Bình Dương" in " ".join(refused.output.split())
+
+
+def test_procedures_check_refuses_a_broken_chain_wherever_the_procedures_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "procedures"
+    shutil.copytree(CONFIG_DIR / "procedures", copy)
+    target = copy / "drug_user_management" / "2026-07-01.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert "procedure: addiction_determination" in text
+    target.write_text(text.replace("procedure: addiction_determination", "procedure: no_such_procedure", 1), "utf-8")
+    monkeypatch.setenv("HOSO_PROCEDURES_DIR", str(copy))
+    get_settings.cache_clear()
+    try:
+        refused = runner.invoke(app, ["procedures", "check"])
+    finally:
+        get_settings.cache_clear()
+    assert refused.exit_code == 1
+    assert "no_such_procedure" in refused.output and "drug_user_management/2026-07-01" in refused.output

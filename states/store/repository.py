@@ -267,6 +267,9 @@ class Repository:
     def insert_unit(self, **values: Any) -> None:
         self._conn.execute(insert(units).values(**values))
 
+    def update_unit_name(self, code: str, name: str) -> None:
+        self._conn.execute(update(units).where(units.c.code == code).values(name=name))
+
     def username_taken(self, username: str) -> bool:
         return self._conn.scalar(select(func.count()).where(users.c.username == username)) != 0
 

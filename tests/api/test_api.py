@@ -134,7 +134,7 @@ def test_open_read_fire_and_verify(client: TestClient) -> None:
         ("police", {"event": "received", "expected_version": 1, "payload": {}}, 409, "Không thể thực hiện"),
         ("police", {"event": "test_positive", "expected_version": 7, "payload": POSITIVE}, 409, "phiên bản hiện tại 1"),
         ("chair", {"event": "test_positive", "expected_version": 1, "payload": POSITIVE}, 403, "không được"),
-        ("other_police", {"event": "test_positive", "expected_version": 1, "payload": POSITIVE}, 403, "thẩm quyền"),
+        ("other_police", {"event": "test_positive", "expected_version": 1, "payload": POSITIVE}, 404, "Không tìm thấy"),
         ("police", {"event": "test_positive", "payload": POSITIVE}, 422, "expected_version"),
         ("police", {"event": "test_positive", "expected_version": "một", "payload": {}}, 422, "số nguyên"),
         ("police", {"event": "test_positive", "expected_version": 1, "payload": [1]}, 422, "payload"),
@@ -203,12 +203,20 @@ def test_same_id_number_with_another_name_is_a_conflict(client: TestClient) -> N
     assert response.status_code == 409
 
 
-def test_other_jurisdiction_cannot_read(client: TestClient) -> None:
+def test_another_jurisdiction_cannot_tell_a_dossier_from_an_unknown_id(client: TestClient) -> None:
     created = open_dossier(client, login(client, "police"))
-    response = client.get(f"/api/v1/dossiers/{created['id']}", headers=login(client, "other_police"))
-    assert response.status_code == 403
-    response = client.get("/api/v1/dossiers/00000000-0000-0000-0000-000000000000", headers=login(client, "police"))
-    assert response.status_code == 404
+    other = login(client, "other_police")
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for path in ("", "/history/verify"):
+        hidden = client.get(f"/api/v1/dossiers/{created['id']}{path}", headers=other)
+        missing = client.get(f"/api/v1/dossiers/{unknown}{path}", headers=other)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["detail"].replace(created["id"], unknown) == missing.json()["detail"]
+    step = {"event": "test_positive", "expected_version": 1, "payload": POSITIVE}
+    hidden = client.post(f"/api/v1/dossiers/{created['id']}/events", json=step, headers=other)
+    missing = client.post(f"/api/v1/dossiers/{unknown}/events", json=step, headers=other)
+    assert hidden.status_code == missing.status_code == 404
+    assert set(hidden.json()) == set(missing.json())
 
 
 def test_openapi_matches_the_committed_contract(client: TestClient) -> None:

@@ -37,7 +37,7 @@ def test_a_step_that_moves_the_dossier_away_is_answered_200_with_where_it_went(c
     # The new commune's police now hold it; the old one is refused without learning where it is.
     assert client.get(f"/api/v1/dossiers/{opened['id']}", headers=login(client, "other_police")).status_code == 200
     refused = client.get(f"/api/v1/dossiers/{opened['id']}", headers=police)
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert "00004" not in refused.text and "Ba Đình" not in refused.text
 
 

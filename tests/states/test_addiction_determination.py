@@ -14,6 +14,7 @@ import pytest
 from states.errors import (
     GuardFailedError,
     InvalidInputError,
+    NotFoundError,
     PayloadError,
     PermissionDeniedError,
     TransitionNotAllowedError,
@@ -131,7 +132,7 @@ def test_addicted_person_gets_the_registration_window(world: World) -> None:
     to_observation(dossier)
     assert sorted(dossier.open_tasks()) == [("facility_head", "under_observation"), ("physician", "under_observation")]
     # Facilities other than the one the request designated have no say on this dossier.
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.fire("other_clerk", "refused_or_obstructed", {"description": "x"})
     with pytest.raises(PermissionDeniedError):
         dossier.fire("doctor", "concluded_addicted", conclusion(4))
@@ -294,18 +295,18 @@ def test_conclusion_must_match_the_criteria(world: World) -> None:
 def test_health_facilities_act_only_where_designated(world: World) -> None:
     dossier = world.open()
     for clerk in ("clerk", "other_clerk"):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             dossier.view(clerk)
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             dossier.fire(clerk, "died", {"died_on": "2026-03-02", "evidence": "x"})
     to_determination(dossier)
     dossier.fire("police", "request_sent", REQUEST)
     assert dossier.view("clerk")["state"] == "requested"
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.view("other_clerk")
     voluntary = world.open(opener="hcm_clerk")  # a voluntary applicant from Hà Nội at a facility in TP.HCM
     assert voluntary.view("hcm_clerk")["parties"] == {"health_facility": "YT-79-01", "confidential": "YT-79-01"}
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         voluntary.view("clerk")
 
 
@@ -331,12 +332,12 @@ def test_death_closes_any_open_dossier_and_complaints_keep_the_state(world: Worl
 def test_residence_change_moves_jurisdiction(world: World) -> None:
     dossier = world.open()
     dossier.fire("police", "test_positive", POSITIVE)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.view("other_police")
     dossier.fire("police", "residence_changed", {"new_commune_code": "00004"})
     view = dossier.view("other_police")
     assert (view["commune_code"], view["commune_name"]) == ("00004", "Phường Ba Đình")
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.view("police")
     with pytest.raises(InvalidInputError, match="99999"):
         dossier.fire("other_police", "residence_changed", {"new_commune_code": "99999"})
@@ -360,7 +361,7 @@ def test_voluntary_path(world: World, steps: list[tuple[str, str, dict[str, Any]
     dossier.fire("clerk", "application_filed", {"applied_on": "2026-03-02", "filed_by": "subject"})
     assert dossier.state == "voluntary_applied"
     world.at(RECEIVED_AT)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.fire("hcm_clerk", "received", RECEIVED)
     dossier.fire("clerk", "received", RECEIVED)
     world.at(CONCLUDED_AT)

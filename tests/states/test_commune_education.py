@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from states.errors import GuardFailedError, PayloadError, PermissionDeniedError, TransitionNotAllowedError
+from states.errors import (
+    GuardFailedError,
+    NotFoundError,
+    PayloadError,
+    PermissionDeniedError,
+    TransitionNotAllowedError,
+)
 from tests.conftest import Dossier, World, add_officers
 
 PROCEDURE = "commune_education"
@@ -26,12 +32,17 @@ EXTRA_UNITS: tuple[dict[str, Any], ...] = (
         "kind": "commune_education_supervising_org",
         "commune_code": "00070",
     },
-    {"code": "TAKV-01", "name": "Tòa án nhân dân khu vực 1 - Hà Nội", "kind": "regional_court", "province_code": "01"},
+    {
+        "code": "TAKV-01-01",
+        "name": "Tòa án nhân dân khu vực 1 - Hà Nội",
+        "kind": "regional_court",
+        "province_code": "01",
+    },
 )
 EXTRA_OFFICERS = {
     "other_chair": ("commune_chair", "UBX-00004"),
     "supervisor": ("commune_education_supervisor", "TCGD-00070"),
-    "court": ("regional_court", "TAKV-01"),
+    "court": ("regional_court", "TAKV-01-01"),
 }
 
 
@@ -296,12 +307,12 @@ def test_transfer_to_the_commune_of_residence(world: World) -> None:
     refused(dossier, "police", "residence_elsewhere", bad, PayloadError, "Điều 17 khoản 6")
     moved = {**bad, "residence_verified_on": "2026-03-11", "dossier_finished_on": "2026-03-12"}
     dossier.fire("police", "residence_elsewhere", moved)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.view("police")
     # 3 working days from Thursday 12/03: Friday 13, Monday 16, Tuesday 17/03.
     assert dossier.deadlines("open")["transfer"]["due_at_local"].startswith("2026-03-17T23:59:59")
     assert dossier.open_tasks() == [("commune_chair", "transferred")]
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.fire("chair", "received", {"received_on": "2026-03-12"})
     dossier.fire("other_chair", "received", {"received_on": "2026-03-12"})
     assert dossier.deadlines()["transfer"]["status"] == "met"

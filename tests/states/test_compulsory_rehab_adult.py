@@ -38,13 +38,13 @@ DAY = 24 * 60
 # the historical district court, procuracy and labour office are inserted directly, held to their province.
 EXTRA_UNITS = (
     {
-        "code": "TAND-KV-01",
+        "code": "TAKV-01-01",
         "name": "Tòa án nhân dân khu vực 1 - Hà Nội",
         "kind": "regional_court",
         "province_code": "01",
     },
     {
-        "code": "VKS-KV-01",
+        "code": "VKSKV-01-01",
         "name": "Viện kiểm sát nhân dân khu vực 1 - Hà Nội",
         "kind": "regional_procuracy",
         "province_code": "01",
@@ -62,8 +62,8 @@ DISTRICT_UNITS = (
     {"code": "LDTB-H-01", "name": "Phòng LĐTBXH quận Hoàn Kiếm", "kind": "district_labour_office"},
 )
 EXTRA_OFFICERS = {
-    "rcourt": ("regional_court", "TAND-KV-01"),
-    "rprocuracy": ("regional_procuracy", "VKS-KV-01"),
+    "rcourt": ("regional_court", "TAKV-01-01"),
+    "rprocuracy": ("regional_procuracy", "VKSKV-01-01"),
     "pcourt": ("provincial_court", "TAND-T-01"),
     "dcourt": ("district_court", "TAND-H-01"),
     "dprocuracy": ("district_procuracy", "VKS-H-01"),
@@ -196,7 +196,15 @@ REMITTED = step(
     "pcourt", "review_annuls_and_remits", at_field("consideration_started_at", review_decision_number="03/XL")
 )
 ANNULLED = step("pcourt", "review_annuls_and_terminates", day_field("decided_on", review_decision_number="04/XL"))
-HANDOVER = step("rcourt", "handover_to_execution", day_field("handed_over_on", executing_police="Công an phường"))
+HANDOVER = step(
+    "rcourt",
+    "handover_to_execution",
+    lambda at, _version: {
+        "handed_over_on": at.date().isoformat(),
+        "decision_effective_at": at.isoformat(),
+        "executing_police": "Công an phường",
+    },
+)
 RELEASED = step("police", "release_from_interim", day_field("released_on"))
 
 

@@ -19,7 +19,13 @@ from typing import Any
 import pytest
 
 from states.chaining import open_followups
-from states.errors import GuardFailedError, PayloadError, PermissionDeniedError, TransitionNotAllowedError
+from states.errors import (
+    GuardFailedError,
+    NotFoundError,
+    PayloadError,
+    PermissionDeniedError,
+    TransitionNotAllowedError,
+)
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import Database
@@ -33,8 +39,8 @@ EXTRA_UNITS = (
     ("TAH-01", "Tòa án nhân dân quận Hoàn Kiếm", "district_court"),
     ("CAH-01", "Công an quận Hoàn Kiếm", "district_police"),
     ("VKSH-01", "Viện kiểm sát nhân dân quận Hoàn Kiếm", "district_procuracy"),
-    ("TAKV-01", "Tòa án nhân dân khu vực 1 - Hà Nội", "regional_court"),
-    ("VKSKV-01", "Viện kiểm sát nhân dân khu vực 1 - Hà Nội", "regional_procuracy"),
+    ("TAKV-01-01", "Tòa án nhân dân khu vực 1 - Hà Nội", "regional_court"),
+    ("VKSKV-01-01", "Viện kiểm sát nhân dân khu vực 1 - Hà Nội", "regional_procuracy"),
     ("TAT-01", "Tòa án nhân dân thành phố Hà Nội", "provincial_court"),
     ("CSCN-01", "Cơ sở cai nghiện ma túy số 1 Hà Nội", "rehab_facility"),
     ("CSCN-02", "Cơ sở cai nghiện ma túy số 2 Hà Nội", "rehab_facility"),
@@ -43,8 +49,8 @@ EXTRA_OFFICERS = {
     "dcourt": ("district_court", "TAH-01"),
     "dpolice": ("district_police", "CAH-01"),
     "dprocuracy": ("district_procuracy", "VKSH-01"),
-    "rcourt": ("regional_court", "TAKV-01"),
-    "rprocuracy": ("regional_procuracy", "VKSKV-01"),
+    "rcourt": ("regional_court", "TAKV-01-01"),
+    "rprocuracy": ("regional_procuracy", "VKSKV-01-01"),
     "pcourt": ("provincial_court", "TAT-01"),
     "director": ("rehab_facility_director", "CSCN-01"),
     "other_director": ("rehab_facility_director", "CSCN-02"),
@@ -624,7 +630,7 @@ def test_return_mode_decides_the_document(cre_world: World) -> None:
 def test_only_the_designated_facility_acts(cre_world: World) -> None:
     run = start(cre_world, "2022-01-01", "awaiting_transfer")
     run.now += DAY
-    run.refused(PermissionDeniedError, "thẩm quyền", "other_director", "handed_over", admission(run))
+    run.refused(NotFoundError, "Không tìm thấy hồ sơ", "other_director", "handed_over", admission(run))
 
 
 def test_roles_pass_to_the_successors(cre_world: World) -> None:

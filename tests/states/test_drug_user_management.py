@@ -16,6 +16,7 @@ import pytest
 from states.chaining import open_followups
 from states.errors import (
     GuardFailedError,
+    NotFoundError,
     PayloadError,
     PermissionDeniedError,
     TransitionNotAllowedError,
@@ -390,7 +391,7 @@ def test_only_the_chair_decides_and_only_the_police_propose(world: World) -> Non
     dossier.fire("police", "proposal_sent", PROPOSAL)
     world.at(local("2026-03-02T10:00:00").isoformat())
     refused(dossier, "police", "decision_issued", decision("2026-03-02"), PermissionDeniedError, None)
-    refused(dossier, "other_police", "not_decided", {"reason": "other"}, PermissionDeniedError, None)
+    refused(dossier, "other_police", "not_decided", {"reason": "other"}, NotFoundError, None)
 
 
 # -- during the term ---------------------------------------------------------------------------------------------
@@ -459,7 +460,7 @@ def test_a_move_hands_the_file_to_the_new_commune_with_the_same_end_date(mworld:
         "police",
         "accepted",
         {"presented_at": local("2026-04-03T08:00:00").isoformat()},
-        PermissionDeniedError,
+        NotFoundError,
         None,
     )
     dossier.fire("other_chair", "accepted", {"presented_at": local("2026-04-03T08:00:00").isoformat()})

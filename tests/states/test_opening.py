@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from states.errors import ConflictError, InvalidInputError, PayloadError, PermissionDeniedError
+from states.errors import ConflictError, InvalidInputError, NotFoundError, PayloadError
 from states.persons import find_persons
 from states.store.tables import dossiers, identity_reviews, persons
 from states.texts import name_key
@@ -161,11 +161,11 @@ def test_a_voluntary_application_is_seen_by_the_receiving_facility_only(world: W
     voluntary.fire("clerk", "application_filed", {"applied_on": "2026-03-02", "filed_by": "subject"})
     assert voluntary.view("clerk")["parties"] == {"health_facility": "YT-01-01", "confidential": "YT-01-01"}
     for officer in ("police", "pc04", "other_clerk", "other_police", "admin"):
-        with pytest.raises(PermissionDeniedError) as caught:
+        # Answered as an unknown dossier: neither its place nor the unit that may see it is named.
+        with pytest.raises(NotFoundError) as caught:
             voluntary.view(officer)
-        # The refusal names neither the dossier's place nor the unit that may see it.
         assert "xã" not in caught.value.message and "YT-01-01" not in caught.value.message
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             voluntary.fire(officer, "died", {"died_on": "2026-03-02", "evidence": "x"})
     assert voluntary.view("doctor")["state"] == "voluntary_applied"  # a physician of the same facility
     with world.db.reading() as repo:

@@ -16,6 +16,7 @@ import pytest
 
 from states.errors import (
     GuardFailedError,
+    NotFoundError,
     PayloadError,
     PermissionDeniedError,
     TransitionNotAllowedError,
@@ -319,7 +320,7 @@ def test_moving_hands_the_remaining_term_to_the_new_commune(prs: World, v: Versi
     dossier.fire("police", "moved_residence", {"moved_on": day(prs), "new_commune_code": "00004"})
     assert dossier.state == "transferred_out"
     assert dossier.view("new_chair")["commune_code"] == "00004"
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.view("chair")
     assert outbox_names(dossier, "document")[-1] == "hoso.qlsc_chuyen_quan_ly"
     dossier.fire("new_chair", "accepted", {"accepted_on": day(prs), "decision_number": "2/TN"})
@@ -347,10 +348,9 @@ def test_relapse_before_july_2025_goes_to_determination_then_compulsory_rehab(pr
     dossier.fire("police", "determination_requested", {"facility_unit": "YT-01-01", "request_number": "3/GĐN"})
     assert dossier.state == "awaiting_determination"
     assert dossier.view("clerk")["parties"] == {"health_facility": "YT-01-01"}
-    start = next(row for row in dossier.outbox() if row["kind"] == "start_procedure")
-    assert start["name"] == "addiction_determination"
-    assert "điểm d" in start["payload"]["reason_vi"]
-    with pytest.raises(PermissionDeniedError):
+    # The designated facility answers in this dossier; no second determination dossier is opened.
+    assert outbox_names(dossier, "start_procedure") == []
+    with pytest.raises(NotFoundError):
         dossier.fire("other_clerk", "addicted", {"concluded_on": "2024-04-03", "result_number": "1"})
     result(dossier, V22, "addicted")
     assert dossier.state == "relapse_confirmed"
@@ -360,7 +360,7 @@ def test_relapse_before_july_2025_goes_to_determination_then_compulsory_rehab(pr
     prs.at("2024-04-05T09:00:00+07:00")
     dossier.fire("police", "compulsory_dossier_opened", {"opened_on": "2024-04-05"})
     assert dossier.state == "closed_relapse"
-    assert outbox_names(dossier, "start_procedure") == ["addiction_determination", "compulsory_rehab_adult"]
+    assert outbox_names(dossier, "start_procedure") == ["compulsory_rehab_adult"]
     assert dossier.deadlines()["relapse_dossier_time_limit"]["status"] == "met"
 
 
@@ -643,7 +643,7 @@ def test_early_termination_is_offered_only_where_and_while_a_provincial_policy_i
     moved.fire("nt_police", "moved_residence", {"moved_on": "2024-09-02", "new_commune_code": "00004"})
     moved.fire("new_chair", "accepted", {"accepted_on": "2024-09-02", "decision_number": "1"})
     prs.at("2024-10-01T09:00:00+07:00")
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         moved.fire("nt_police", "early_termination_proposed", {**PROPOSAL, "proposed_on": "2024-10-01"})
     no_change(
         moved,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from states.errors import PermissionDeniedError
+from states.errors import NotFoundError
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from tests.conftest import World
@@ -154,7 +154,7 @@ VOLUNTARY_CASES = [(version, name) for version in VERSIONS for name in sorted(CO
 def test_residence_change_of_a_voluntary_applicant(sqlite_world: World, version: str, name: str) -> None:
     """The facility that holds the confidential application records the move; the police cannot see it."""
     run = start(sqlite_world, version, name)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         run.fire("police", "residence_changed", const({"new_commune_code": "00004"}), TICK)
     run.fire("clerk", "residence_changed", const({"new_commune_code": "00004"}), TICK)
     saved = run.dossier.view("clerk")

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from states.chaining import open_followups
-from states.errors import GuardFailedError, PermissionDeniedError, TransitionNotAllowedError, UnknownEventError
+from states.errors import (
+    GuardFailedError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowedError,
+    UnknownEventError,
+)
 from states.legal_time import VN_TZ
 from tests.conftest import Dossier, World, add_officers
 
@@ -377,19 +383,23 @@ def test_registration_as_a_minor_through_the_legal_representative(vr_world: Worl
     )
     assert dossier.view("facility")["parties"] == {"voluntary_rehab_provider": "CS-01"}
     assert dossier.saved()["facts"]["registrant"] == "guardian"
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):
         dossier.fire(
             "other_facility", "admitted", {"rehab_started_on": "2026-03-02", "contract_number": "x", "term_months": 6}
         )
 
 
-def test_substitution_therapy_is_a_link_to_its_own_procedure(vr_world: World) -> None:
+def test_substitution_therapy_is_handed_over_to_the_health_services(vr_world: World) -> None:
+    """Substitution therapy is run outside hoso: the registration hands the person over, no dossier opens."""
     dossier = run(vr_world, "2022-01-01", [REG_OST], **adult())
     assert dossier.state == "ost_registered"
-    start = next(row for row in dossier.outbox() if row["kind"] == "start_procedure")
-    assert start["name"] == "substitution_therapy"
-    outcomes = open_followups(vr_world.engine, vr_world.actors["system"])
-    assert [o.outcome for o in outcomes] == ["waiting"]  # not yet defined: the row stays pending
+    assert [row["kind"] for row in dossier.outbox() if row["name"] == "substitution_therapy"] == ["handoff"]
+    handoff = next(row for row in dossier.outbox() if row["kind"] == "handoff")
+    assert handoff["payload"]["to_roles"] == ["substitution_therapy_facility"]
+    assert "ngoài hoso" in handoff["payload"]["reason_vi"]
+    assert open_followups(vr_world.engine, vr_world.actors["system"]) == []
+    with vr_world.db.reading() as repo:
+        assert repo.children(dossier.id) == []
 
 
 # -- terms, guards, documents ----------------------------------------------------------------------------------
