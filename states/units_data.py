@@ -459,8 +459,8 @@ class UnitsData:
 # -- names as people write them ----------------------------------------------------------------------------
 
 _PROVINCE_PREFIX = re.compile(r"^(?:tinh|thanh pho)\s+|^tp\.?\s*")
-_DISTRICT_PREFIX = re.compile(r"^(?:quan|huyen|thi xa|thanh pho)\s+|^(?:tp|tx|q|h)\.\s*|^q\s*(?=\d)")
-_COMMUNE_PREFIX = re.compile(r"^(?:phuong|xa|thi tran|dac khu)\s+|^(?:p|x|tt)\.\s*")
+_DISTRICT_PREFIX = re.compile(r"^(?:quan|huyen|thi xa|thanh pho|tp|tx)\s+|^(?:tp|tx|q|h)\.\s*|^q\s*(?=\d)")
+_COMMUNE_PREFIX = re.compile(r"^(?:phuong|xa|thi tran|dac khu|tt)\s+|^(?:p|x|tt)\.\s*")
 
 
 def _place_key(text: str, prefix: re.Pattern[str]) -> str:

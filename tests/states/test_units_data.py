@@ -57,7 +57,7 @@ def test_the_data_files_load_and_know_their_unit_kinds(data: UnitsData, rulebook
         "regional_court",
         "regional_procuracy",
     }
-    assert data.provinces_with_data == {"01", "79"}
+    assert data.provinces_with_data == {"01", "19", "24", "40", "79"}
     assert default_units() is default_units()  # loaded once per process: the jurisdiction check reads a dict
 
 
@@ -143,6 +143,10 @@ def test_an_old_address_resolves_to_the_commune_and_court_of_today() -> None:
     # Typed as people do: no diacritics, no kind of unit.
     same = resolve_legacy_address("ha noi", "hoan kiem", "hang bac")
     assert [c.code for c in same.communes] == ["00070"] and same.former_commune == "Phường Hàng Bạc"
+    # Abbreviations written with a space rather than a dot.
+    for district in ("TP Vinh", "TP. Vinh", "Thành phố Vinh", "vinh"):
+        vinh = resolve_legacy_address("Nghệ An", district)
+        assert vinh.court is not None and vinh.court.code == "TAKV-40-01", district
 
 
 def test_an_old_district_resolves_to_the_court_that_took_over_its_work() -> None:
