@@ -1350,11 +1350,11 @@ def chapters(units: StoryUnits | None = None) -> tuple[Chapter, ...]:
                                 state="detected",
                                 version="2026-07-01",
                                 next_roles=("commune_police",),
-                                facts={"penal_256a_window": "none"},
+                                facts={"penal_256a_window": "none", "tested_at": iso("2026-09-14 08:30")},
                             ),
                         ),
                     ),
-                    "Kết quả kiểm tra Điều 256a BLHS ('không') được kế thừa",
+                    "Kết quả kiểm tra Điều 256a BLHS ('không') được kế thừa; lần sử dụng (used_at) thành tested_at",
                 ),
             ),
         ),
@@ -1371,8 +1371,6 @@ def chapters(units: StoryUnits | None = None) -> tuple[Chapter, ...]:
                         "record_number": "12/BB-VPHC",
                         "art32_case": "relapse_post_rehab",
                         "addiction_status": "determined",
-                        # The post-rehab dossier records the use as `used_at`: its time is entered here.
-                        "tested_at": iso("2026-09-14 08:30"),
                     },
                     Expect(
                         state="dossier_in_preparation",

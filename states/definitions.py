@@ -124,6 +124,9 @@ class ProcedureStart(_Strict):
     external: bool = False
     to_role: str | None = None
     """The role that receives the hand-off of an external procedure (required exactly when ``external``)."""
+    passes: dict[str, str] = Field(default_factory=dict)
+    """Facts handed under the name the next procedure knows them by: its fact → this procedure's fact (the
+    use a post-rehab dossier records as ``used_at`` is the ``tested_at`` of the compulsory-rehab dossier)."""
 
     @model_validator(mode="after")
     def _external_has_a_recipient(self) -> ProcedureStart:
@@ -581,6 +584,19 @@ def check_chains(definitions: Iterable[ProcedureDefinition]) -> list[str]:
                     )
                     continue
                 parents.setdefault(start.procedure, []).append((definition, transition, start))
+                own = _fact_fields(definition)
+                for child_fact, parent_fact in sorted(start.passes.items()):
+                    if parent_fact not in own:
+                        problems.append(
+                            f"{where}: chuyển dữ kiện '{parent_fact}' sang thủ tục {start.procedure} nhưng "
+                            f"{definition.code}/{definition.version} không ghi nhận dữ kiện này (fact: true)"
+                        )
+                    problems += [
+                        f"{where}: chuyển dữ kiện '{parent_fact}' thành '{child_fact}' nhưng "
+                        f"{child.code}/{child.version} không kế thừa '{child_fact}' (inherited_facts)"
+                        for child in by_code[start.procedure]
+                        if child_fact not in child.inherited_facts
+                    ]
                 fact = start.window.start_at_fact if start.window is not None else None
                 if fact is None:
                     continue
@@ -595,6 +611,8 @@ def check_chains(definitions: Iterable[ProcedureDefinition]) -> list[str]:
         recorded: set[str] = set()
         for parent in {id(p): p for p, _, _ in starters}.values():
             recorded |= _fact_fields(parent)
+        for _, _, start in starters:
+            recorded |= set(start.passes)
         shown = ", ".join(sorted({f"{p.code}/{p.version} ({t.event})" for p, t, _ in starters}))
         for child in versions:
             for fact in child.inherited_facts:

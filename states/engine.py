@@ -328,7 +328,12 @@ class DossierEngine:
                 return FollowUp(outbox_id, "refused", None, refusal.message)
             repo.lock_person(parent["person_id"])
             dossier_id = str(uuid.uuid4())
-            facts = {name: parent["facts"][name] for name in definition.inherited_facts if name in parent["facts"]}
+            passed = item["payload"].get("passed_facts") or {}
+            facts = {
+                name: passed[name] if name in passed else parent["facts"][name]
+                for name in definition.inherited_facts
+                if name in passed or name in parent["facts"]
+            }
             self._write_opening(
                 repo,
                 _Opening(
@@ -856,6 +861,9 @@ class DossierEngine:
                     "reason_vi": start.reason_vi,
                     "window": window,
                     "facts": step.facts,
+                    "passed_facts": {
+                        child: step.facts[parent] for child, parent in start.passes.items() if parent in step.facts
+                    },
                 },
             )
         step.repo.insert_outbox(rows)

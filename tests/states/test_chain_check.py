@@ -70,6 +70,16 @@ def external_to_an_unknown_role(data: dict[str, Any]) -> None:
     start["to_role"] = "methadone_clinic"
 
 
+def passes_a_fact_it_never_records(data: dict[str, Any]) -> None:
+    start = transition(data, "compulsory_dossier_opened", "closed_relapse")["start_procedures"][0]
+    start["passes"] = {"tested_at": "tested_on"}
+
+
+def passes_a_fact_the_follow_up_does_not_inherit(data: dict[str, Any]) -> None:
+    start = transition(data, "compulsory_dossier_opened", "closed_relapse")["start_procedures"][0]
+    start["passes"] = {"relapse_used_at": "used_at"}
+
+
 def inherits_without_a_parent(root: Path) -> None:
     """The engine tests' follow-up procedure, without the parent that opens it."""
     shutil.copytree(FIXTURES / "chain_child", root / "chain_child")
@@ -133,6 +143,23 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
             "voluntary_rehab/2026-07-01: chuyển tiếp registered_substitution_therapy ['registration_open'] -> "
             "ost_registered: vai trò nhận bàn giao thủ tục substitution_therapy không có trong danh mục: "
             "methadone_clinic"
+        ],
+    ),
+    (
+        "passes_an_unrecorded_fact",
+        edit("post_rehab_supervision", "2026-07-01", passes_a_fact_it_never_records),
+        [
+            "post_rehab_supervision/2026-07-01: chuyển tiếp compulsory_dossier_opened ['relapse_confirmed'] -> "
+            "closed_relapse: chuyển dữ kiện 'tested_on' sang thủ tục compulsory_rehab_adult nhưng "
+            "post_rehab_supervision/2026-07-01 không ghi nhận dữ kiện này"
+        ],
+    ),
+    (
+        "passes_a_fact_not_inherited",
+        edit("post_rehab_supervision", "2026-07-01", passes_a_fact_the_follow_up_does_not_inherit),
+        [
+            "chuyển dữ kiện 'used_at' thành 'relapse_used_at' nhưng compulsory_rehab_adult/2022-01-01 không kế thừa "
+            "'relapse_used_at'"
         ],
     ),
     (
