@@ -6,7 +6,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -26,7 +26,8 @@ from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
 from states.engine import DossierEngine
-from states.errors import HosoError
+from states.errors import HosoError, InvalidInputError
+from states.legal_text import day_by_day, day_words, parse_period
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook, describe, load_rulebook
 from states.regimes import RegimeTable, load_regime_table
@@ -47,7 +48,9 @@ demo_app = typer.Typer(help="Dữ liệu mẫu", no_args_is_help=True)
 deadlines_app = typer.Typer(help="Thời hạn", no_args_is_help=True)
 dossiers_app = typer.Typer(help="Hồ sơ", no_args_is_help=True)
 outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
+calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
 for sub, name in (
+    (calendar_app, "calendar"),
     (deadlines_app, "deadlines"),
     (dossiers_app, "dossiers"),
     (outbox_app, "outbox"),
@@ -475,6 +478,36 @@ def procedures_schema() -> None:
     """Ghi JSON Schema của tệp thủ tục vào config/schema/."""
     SCHEMA_PATH.write_text(procedure_json_schema(), encoding="utf-8")
     console.print(f"Đã ghi {SCHEMA_PATH}")
+
+
+@calendar_app.command("explain")
+def calendar_explain(
+    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu tính (YYYY-MM-DD) hoặc thời điểm (ISO 8601)")],
+    add: Annotated[str, typer.Option(help="Thời hạn: '3 ngày làm việc', '30 ngày', '24 tháng', '12 giờ'")],
+    term: Annotated[bool, typer.Option("--term", help="Thời hạn chấp hành: ngày cuối không dời")] = False,
+) -> None:
+    """Tính thời hạn theo lịch làm việc (ngày nghỉ lễ, Tết, nghỉ bù, ngày làm bù), từng ngày một."""
+    try:
+        count, unit = parse_period(add)
+        started = _local_start(start)
+        lines, _due_at, sentence = day_by_day(started, count, unit, _rulebook().calendar, term=term)
+    except HosoError as error:
+        _fail(error)
+    for line in lines:
+        shown = f"{line.counted:>3}" if line.counted is not None else "  -"
+        typer.echo(f"{shown}  {day_words(line.day)}  {line.note}")
+    typer.echo(sentence)
+
+
+def _local_start(text: str) -> datetime:
+    """A date (counted from that day, as a period starting on a day is) or an instant; Vietnamese time."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=VN_TZ)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"'{text}' không phải ngày YYYY-MM-DD hay thời điểm ISO 8601", field="from") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=VN_TZ)
 
 
 @app.command()

@@ -104,6 +104,7 @@ class DeadlineOut(BaseModel):
     due_at_local: str
     expiry_event: str | None
     explanation: dict[str, Any]
+    explanation_vi: str
 
 
 class HistoryOut(BaseModel):

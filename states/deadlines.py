@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from states.definitions import DeadlineRule, Duration, LegalReference, ProcedureDefinition, Window
@@ -46,9 +46,12 @@ def explain(
     start_source: str,
     extra: dict[str, Any],
     nature: str = "time_limit",
+    cut_off: time | None = None,
 ) -> tuple[datetime, dict[str, Any]]:
     # A term ends on its calendar day; only a time limit to act moves past days off (Civil Code Art. 148).
-    due_at, computation = compute_due(start, count, unit, calendar, roll_forward=nature == "time_limit")
+    due_at, computation = compute_due(
+        start, count, unit, calendar, roll_forward=nature == "time_limit", cut_off=cut_off
+    )
     explanation = {
         **extra,
         "legal_basis": basis.text,
@@ -91,6 +94,7 @@ def plan(
             "parameter": parameter,
         },
         nature=rule.nature,
+        cut_off=rule.cut_off,
     )
     return PlannedDeadline(rule=rule, due_at=due_at, explanation=explanation)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -224,6 +224,9 @@ class DeadlineRule(_Strict):
     paused_in: tuple[str, ...] = ()
     """States in which the clock stops (a supplement awaited, time at large); leaving them for a state of
     ``active_in`` resumes the deadline with the time that remained, recorded in its explanation."""
+    cut_off: time | None = None
+    """Local hour after which what starts the period counts as received on the next working day (a dossier
+    handed in after office hours); the deemed day is shown in the explanation."""
     ends_on: dict[str, Literal["met", "escaped"]] = Field(default_factory=dict)
     """Events that end the deadline whatever the next state, with their outcome: ``met`` (in time or late,
     by the legal time of the event) or ``escaped`` (the person escaped: the limit was not met)."""

@@ -270,13 +270,24 @@ def compute_due(
     calendar: WorkCalendar,
     *,
     roll_forward: bool = True,
+    cut_off: time | None = None,
 ) -> tuple[datetime, dict[str, object]]:
-    """Due instant (UTC) of a period of ``count`` ``unit`` starting at ``start``, and how it was computed."""
+    """Due instant (UTC) of a period of ``count`` ``unit`` starting at ``start``, and how it was computed.
+
+    With ``cut_off``, a start after that local hour, or on a day off, is deemed to happen on the next working
+    day (the first day still not counted)."""
     _require_aware(start, "start")
     if count < 0:
         raise ValueError(f"Thời hạn phải không âm, nhận được {count}")
     local_start = start.astimezone(VN_TZ)
     first_day = local_start.date()
+    deemed_on: date | None = None
+    if cut_off is not None and unit is not TimeUnit.HOURS:
+        if local_start.time() > cut_off:
+            deemed_on = calendar.next_working_day_on_or_after(first_day + timedelta(days=1))
+        elif not calendar.is_working_day(first_day):
+            deemed_on = calendar.next_working_day_on_or_after(first_day)
+        first_day = deemed_on or first_day
     rolled_from: date | None = None
     skipped: list[date] = []
 
@@ -304,6 +315,8 @@ def compute_due(
         "start_local": local_start.isoformat(),
         "end_local_date": end_day.isoformat(),
         "rolled_from": rolled_from.isoformat() if rolled_from else None,
+        "cut_off": cut_off.strftime("%H:%M") if cut_off else None,
+        "deemed_start_date": deemed_on.isoformat() if deemed_on else None,
         "skipped_days_off": [d.isoformat() for d in skipped],
         "calendar_version": calendar.version,
     }

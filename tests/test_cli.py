@@ -257,3 +257,12 @@ def test_procedures_check_refuses_a_broken_chain_wherever_the_procedures_are(
         get_settings.cache_clear()
     assert refused.exit_code == 1
     assert "no_such_procedure" in refused.output and "drug_user_management/2026-07-01" in refused.output
+
+
+def test_calendar_explain_prints_the_computation_day_by_day() -> None:
+    output = run("calendar", "explain", "--from", "2026-04-22", "--add", "3 ngày làm việc")
+    assert "  -  thứ Hai 27/04/2026  không tính: Ngày Giỗ Tổ Hùng Vương (nghỉ bù)" in output
+    assert "  3  thứ Ba 28/04/2026  ngày làm việc thứ 3" in output
+    assert "hạn cuối 23:59 ngày 28/04/2026" in output
+    refused = runner.invoke(app, ["calendar", "explain", "--from", "2026-02-30", "--add", "3 ngày làm việc"])
+    assert refused.exit_code == 1 and "2026-02-30" in refused.output

@@ -165,7 +165,10 @@ def test_explanation_is_complete_and_json_able() -> None:
         "rolled_from",
         "skipped_days_off",
         "calendar_version",
+        "cut_off",
+        "deemed_start_date",
     }
+    assert (info["cut_off"], info["deemed_start_date"]) == (None, None)
     assert info["unit"] == "working_days"
     assert info["count"] == 3
     assert info["end_local_date"] == "2026-02-25"
