@@ -318,6 +318,9 @@ class CaseDeadlineOut(BaseModel):
     status: str
     due_at_local: str
     nature: str
+    explanation_vi: str = Field(
+        description="Cách tính thời hạn bằng lời: ngày bắt đầu, ngày nghỉ không tính, hạn cuối, căn cứ"
+    )
 
 
 class CaseTaskOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 
 from states.actors import Actor
 from states.errors import NotFoundError
+from states.legal_text import deadline_sentence
 from states.legal_time import VN_TZ
 from states.permissions import covers
 from states.procedures import Rulebook
@@ -49,6 +50,7 @@ def case_view(repo: Repository, rulebook: Rulebook, actor: Actor, id_number: str
                         "status": d["status"],
                         "due_at_local": d["due_at"].astimezone(VN_TZ).isoformat(),
                         "nature": d["explanation"].get("nature", "time_limit"),
+                        "explanation_vi": deadline_sentence(definition, d, rulebook.calendar),
                     }
                     for d in sorted(open_deadlines, key=lambda d: d["due_at"])
                 ],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from states.definitions import ProcedureDefinition
 from states.errors import InvalidInputError
 from states.legal_time import VN_TZ, TimeUnit, WorkCalendar, compute_due
 
@@ -87,6 +88,25 @@ def explanation_text(
     sentence += f"; hạn cuối {local_due.strftime('%H:%M')} ngày {local_due.strftime('%d/%m/%Y')}"
     basis = explanation.get("legal_basis")
     return sentence + (f" — căn cứ: {basis}" if basis else "")
+
+
+def deadline_sentence(definition: ProcedureDefinition, deadline: Mapping[str, Any], calendar: WorkCalendar) -> str:
+    """The sentence of a stored deadline row, counting from what its procedure calls the start."""
+    explanation = deadline["explanation"]
+    return explanation_text(
+        explanation, deadline["due_at"], calendar, start_label=_start_label(definition, explanation)
+    )
+
+
+def _start_label(definition: ProcedureDefinition, explanation: Mapping[str, Any]) -> str | None:
+    """What the period counts from, in the words of the field or step that set it."""
+    source = str(explanation.get("start_source", ""))
+    if source.startswith("fact:"):
+        name = source.removeprefix("fact:")
+        titles = [spec.payload[name].title_vi for spec in definition.events.values() if name in spec.payload]
+        return titles[0] if titles else None
+    started_by = definition.events.get(str(explanation.get("start_event", "")))
+    return f"ngày {started_by.title_vi[:1].lower()}{started_by.title_vi[1:]}" if started_by is not None else None
 
 
 def _source_words(source: str) -> str | None:

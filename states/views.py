@@ -10,7 +10,7 @@ from states.engine import require_dossier_id
 from states.errors import dossier_not_found
 from states.guards import fields_required_by
 from states.history import verify_chain
-from states.legal_text import explanation_text
+from states.legal_text import deadline_sentence
 from states.legal_time import VN_TZ
 from states.permissions import covers, holders, require_sight
 from states.places import commune
@@ -121,12 +121,7 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
                 "due_at_local": deadline["due_at"].astimezone(VN_TZ).isoformat(),
                 "expiry_event": deadline["expiry_event"],
                 "explanation": deadline["explanation"],
-                "explanation_vi": explanation_text(
-                    deadline["explanation"],
-                    deadline["due_at"],
-                    rulebook.calendar,
-                    start_label=_start_label(compiled, deadline),
-                ),
+                "explanation_vi": deadline_sentence(compiled.definition, deadline, rulebook.calendar),
             }
             for deadline in deadline_rows
         ],
@@ -200,16 +195,3 @@ def verify_history(repo: Repository, rulebook: Rulebook, dossier_id: str, actor:
     if result["valid"] and (not rows or rows[-1]["seq"] != row["version"]):
         result = {"valid": False, "rows": result["rows"], "reason": "version_mismatch"}
     return {"dossier_id": row["id"], **result}
-
-
-def _start_label(compiled: CompiledProcedure, deadline: Record) -> str | None:
-    """What the period counts from, in the words of the step or field that set it."""
-    explanation = deadline["explanation"]
-    source = str(explanation.get("start_source", ""))
-    definition = compiled.definition
-    if source.startswith("fact:"):
-        name = source.removeprefix("fact:")
-        titles = [spec.payload[name].title_vi for spec in definition.events.values() if name in spec.payload]
-        return titles[0] if titles else None
-    started_by = definition.events.get(str(explanation.get("start_event", "")))
-    return f"ngày {started_by.title_vi[:1].lower()}{started_by.title_vi[1:]}" if started_by is not None else None

@@ -29,6 +29,7 @@ def test_the_case_says_where_the_person_is_and_who_acts_next(client: TestClient)
     assert current["next"][0]["holder_roles"] == ["commune_police"]
     assert [(d["rule_id"], d["nature"]) for d in current["until"]] == [("status_check_target", "time_limit")]
     assert current["until"][0]["due_at_local"].startswith("2026-03-02T23:59:59")
+    assert "hạn cuối 23:59 ngày 02/03/2026" in current["until"][0]["explanation_vi"]
 
 
 def test_another_unit_learns_nothing_from_the_case(client: TestClient) -> None:
