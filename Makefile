@@ -8,6 +8,8 @@ CLIENT_VENV := .venv-openapi-client
 CLIENT_STAMP := $(CLIENT_VENV)/.installed-stamp
 OPENAPI_PYTHON_CLIENT := openapi-python-client==0.29.1
 export HOSO_DATABASE_URL ?= sqlite:///$(CURDIR)/var/hoso.sqlite3
+# The suite runs in this many processes (pytest-xdist); each gets its own PostgreSQL database <name>_gwN.
+TEST_WORKERS ?= 2
 
 .PHONY: setup client-generator demo serve test lint typecheck clean
 
@@ -46,7 +48,7 @@ typecheck: setup
 ## Set up and run the whole suite (also on PostgreSQL when HOSO_TEST_POSTGRES_URL is set).
 test: lint typecheck client-generator
 	$(BIN)/hoso procedures check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) $(CLIENT_VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
-from states.chaining import open_followups
+from states.alerts import sweep_alerts
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
@@ -29,6 +30,8 @@ from states.engine import DossierEngine
 from states.errors import HosoError, InvalidInputError
 from states.legal_text import day_by_day, day_words, parse_period
 from states.legal_time import VN_TZ
+from states.notices import escalate_unacknowledged
+from states.outbox_drain import DrainOutcome, drain_outbox
 from states.procedures import Rulebook, describe, load_rulebook
 from states.regimes import RegimeTable, load_regime_table
 from states.replay import replay_open_dossiers
@@ -126,12 +129,45 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Cổng")] = 8000,
+    flows: Annotated[
+        bool | None,
+        typer.Option("--flows/--no-flows", help="Chạy kèm các luồng tự động trên máy chủ Prefect cục bộ (HOSO_FLOWS)"),
+    ] = None,
+    prefect_port: Annotated[
+        int | None, typer.Option(help="Cổng của máy chủ Prefect cục bộ (HOSO_PREFECT_PORT, mặc định 4200)")
+    ] = None,
 ) -> None:
-    """Chạy API (OpenAPI tại /docs và /openapi.json)."""
+    """Chạy API (OpenAPI tại /docs và /openapi.json) cùng các luồng tự động: quét thời hạn, xử lý hàng đợi, gửi
+    thông báo (máy chủ Prefect cục bộ; tắt bằng --no-flows hoặc HOSO_FLOWS=off)."""
     from api.app import create_app
+    from api.embedded import EmbeddedFlowsError, exit_on_signals, port_free, start_embedded_flows
 
+    settings = _settings()
     # create_app warns (log and standard error) when the development secret is in use.
-    uvicorn.run(create_app(_settings()), host=host, port=port)
+    application = create_app(settings)
+    if not (settings.flows if flows is None else flows):
+        uvicorn.run(application, host=host, port=port)
+        return
+    if not port_free(host, port):
+        console.print(f"[red]Lỗi:[/red] cổng {port} trên {host} đã có chương trình khác dùng", highlight=False)
+        raise typer.Exit(code=1)
+    exit_on_signals()
+    try:
+        embedded = start_embedded_flows(settings, prefect_port or settings.prefect_port)
+    except EmbeddedFlowsError as error:
+        console.print(f"[red]Lỗi:[/red] {error}", highlight=False)
+        raise typer.Exit(code=1) from None
+    try:
+        typer.echo(f"Giao diện Prefect: {embedded.prefect_url}")
+        typer.echo(
+            f"Luồng tự động: quét thời hạn mỗi {settings.sweep_interval_seconds} giây, hàng đợi mỗi "
+            f"{settings.outbox_interval_seconds} giây, gửi thông báo mỗi {settings.delivery_interval_seconds} giây "
+            f"(nhật ký trong {embedded.log_dir})"
+        )
+        embedded.watch(lambda line: typer.echo(line, err=True))
+        uvicorn.run(application, host=host, port=port)
+    finally:
+        embedded.stop()
 
 
 @units_app.command("create")
@@ -528,17 +564,39 @@ def deadlines_sweep(
         mark = "đã thực hiện" if outcome.fired else "không thực hiện được"
         typer.echo(f"{outcome.dossier_id}  {outcome.rule_id}  {outcome.event}: {mark} — {outcome.detail}")
     typer.echo(f"{sum(o.fired for o in outcomes)}/{len(outcomes)} thời hạn đã xử lý")
+    rulebook, db, now = _rulebook(), _database(), SystemClock().now()
+    stages = sweep_alerts(db, rulebook, now)
+    escalated = escalate_unacknowledged(db, rulebook, now, batch_size=10_000)
+    words = {"warned": "cảnh báo sắp hết hạn", "due": "báo đến hạn", "escalated": "báo quá hạn lên thủ trưởng"}
+    typer.echo(
+        "Nhắc hạn: "
+        + (", ".join(f"{stages[key]} {text}" for key, text in words.items() if stages[key]) or "không có")
+        + f"; {len(escalated)} thông báo chưa được xác nhận đã báo thủ trưởng đơn vị nhận"
+    )
 
 
 @outbox_app.command("drain")
 def outbox_drain(
     system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
 ) -> None:
-    """Mở các thủ tục tiếp theo mà các bước đã yêu cầu (mỗi yêu cầu một lần), liên kết với hồ sơ gốc."""
-    outcomes = _as_system(system_user, open_followups)
+    """Xử lý hàng đợi một lần: mở các thủ tục tiếp theo mà các bước đã yêu cầu (liên kết với hồ sơ gốc), gửi
+    thông báo đến các đơn vị nhận — mỗi việc một lần."""
+    outcomes = _as_system(system_user, _drain_all)
     for outcome in outcomes:
         typer.echo(f"{outcome.outbox_id}  {outcome.outcome}  {outcome.dossier_id or '-'}  {outcome.detail}")
-    typer.echo(f"{sum(o.outcome == 'opened' for o in outcomes)}/{len(outcomes)} thủ tục tiếp theo đã mở")
+    opened = sum(o.outcome == "opened" for o in outcomes)
+    followups = sum(o.kind == "start_procedure" for o in outcomes)
+    posted = sum(o.outcome == "posted" for o in outcomes)
+    typer.echo(f"{opened}/{followups} thủ tục tiếp theo đã mở; {posted} thông báo đã gửi đến đơn vị nhận")
+
+
+def _drain_all(engine: DossierEngine, system: Actor) -> list[DrainOutcome]:
+    outcomes: list[DrainOutcome] = []
+    while batch := drain_outbox(engine, system, worker=f"hoso-cli:{os.getpid()}", batch_size=200):
+        outcomes += batch
+        if len(batch) < 200 or all(outcome.outcome == "retry" for outcome in batch):
+            break
+    return outcomes
 
 
 @demo_app.command("seed")

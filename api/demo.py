@@ -61,6 +61,10 @@ USERS: tuple[tuple[str, str, str, str], ...] = (
     ("yte.hcm", "Ngô Văn Long", "health_facility", "YT-79-01"),
 )
 
+PHONES = {"canbo.hoankiem": "0912000001", "truong.hoankiem": "0912000002", "chutich.hoankiem": "0912000003"}
+"""Demo phone numbers of the Hoàn Kiếm officers: their notices are also texted, through the recording SMS
+adapter (``var/sms.jsonl``), so the delivery channel can be seen at work without a gateway."""
+
 Step = tuple[str, str, dict[str, Any], float]
 """Who, which event, its payload, and how many hours before now it was recorded."""
 
@@ -97,22 +101,29 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
         ("Đinh Văn Mạnh", []),
         ("Trịnh Văn Nam", [("canbo.hoankiem", "test_positive", {**test, "substances": "Methamphetamine"}, 2.9)]),
         (
+            # Held for 10½ of the 12 hours: past 80 %, so the first sweep warns the commune police.
             "Lý Văn Phong",
             [
-                ("canbo.hoankiem", "test_positive", {**test, "substances": "Heroin"}, 2.9),
-                ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}, 2.5),
+                ("canbo.hoankiem", "test_positive", {**test, "tested_at": at(11), "substances": "Heroin"}, 10.9),
+                ("canbo.hoankiem", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}, 10.8),
                 (
                     "truong.hoankiem",
                     "custody_ordered",
                     {
                         "decision_number": "15/QĐ-TGNTTHC",
-                        "ordered_at": at(2),
-                        "custody_started_at": at(2.1),
+                        "ordered_at": at(10.4),
+                        "custody_started_at": at(10.5),
                         "custody_place": "Trụ sở",
                     },
-                    1.9,
+                    10.3,
                 ),
             ],
+        ),
+        (
+            # Tested five days ago and never checked: the same-day check is overdue, so the first sweep records
+            # the missed target and escalates it to the head of the commune police.
+            "Đặng Văn Quang",
+            [("canbo.hoankiem", "test_positive", {**test, "tested_at": at(120), "substances": "Heroin"}, 119.9)],
         ),
         (
             "Mai Thị Quyên",
@@ -184,6 +195,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
                 role=role,
                 unit_code=unit_code,
                 now=now,
+                phone=PHONES.get(username),
             )
     lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}; tài khoản system chỉ chạy nội bộ, không đăng nhập):"]
     lines += [f"  {username:<18} {role:<38} {unit}" for username, _, role, unit in officers]
@@ -233,7 +245,7 @@ def _recent_people(db: Database, rulebook: Rulebook, engine: DossierEngine, now:
         )
         opener = "yte.tiepnhan" if steps and steps[0][1] == "application_filed" else "canbo.hoankiem"
         # Each step is recorded at its own time, after the facts it records, as an officer would have.
-        clock = FixedClock(now - timedelta(hours=3.5))
+        clock = FixedClock(now - timedelta(hours=max([3.5] + [hours_ago + 0.5 for *_, hours_ago in steps])))
         timed = DossierEngine(rulebook, db, clock, clock_skew=engine.clock_skew)
         dossier_id = timed.open_dossier(actors[opener], "addiction_determination", subject)
         version, state = 1, rulebook.in_force("addiction_determination", now.date()).definition.initial_state

@@ -775,9 +775,9 @@ def chapters(units: StoryUnits | None = None) -> tuple[Chapter, ...]:
                         next_roles=("regional_court",),
                         regime="VN2025B",
                         actor_role="regional_court",
-                        # 11 days 23:59:59 remained on 28/03 (00:00): the limit resumes on 03/07 and ends on Mon
-                        # 14/07/2025; the 97 days of suspension are not counted.
-                        deadlines=(Due("decision_limit", "2025-07-14 23:59:59", not_counted_days=97),),
+                        # 8 of the 15 days (to Sat 05/04) remained on 28/03: counted again from 03/07 they end on
+                        # Fri 11/07/2025; the 97 days of suspension are not counted.
+                        deadlines=(Due("decision_limit", "2025-07-11 23:59:59", not_counted_days=97),),
                     ),
                 ),
                 Act(

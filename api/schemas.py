@@ -350,3 +350,32 @@ class CaseOut(BaseModel):
     date_of_birth: str
     now: list[CaseDossierOut] = Field(description="Các hồ sơ đang mở: người này đang ở đâu, theo biện pháp nào")
     dossiers: list[CaseDossierOut] = Field(description="Mọi hồ sơ đơn vị được xem, theo thứ tự mở")
+
+
+class NoticeDeliveryOut(BaseModel):
+    channel: str = Field(description="Kênh gửi ngoài ứng dụng: email hoặc sms")
+    address: str = Field(description="Địa chỉ nhận đã che bớt, ví dụ c***@example.vn hoặc 09******12")
+    status: str
+    attempts: int
+    sent_at: str | None = Field(description="Thời điểm gửi (ISO 8601, có múi giờ)")
+    delivered_at: str | None = Field(description="Thời điểm kênh xác nhận đã chuyển (ISO 8601, có múi giờ)")
+    last_error: str | None = Field(description="Lỗi của lần gửi gần nhất")
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: str = Field(description="Loại thông báo, ví dụ dossier_notice, handoff, deadline_warning, ack_escalation")
+    role: str | None = Field(description="Vai trò nhận trong đơn vị; null: cả đơn vị")
+    title: str
+    body: str
+    dossier_id: str | None
+    created_at: str = Field(description="Thời điểm tạo (ISO 8601, có múi giờ)")
+    ack_due_at: str | None = Field(
+        description="Hạn xác nhận đã nhận; null với lời nhắc nội bộ, không cần xác nhận (ISO 8601, có múi giờ)"
+    )
+    acknowledged_at: str | None = Field(description="Thời điểm đơn vị xác nhận đã nhận (ISO 8601, có múi giờ)")
+    acknowledged_by: str | None = Field(description="Họ tên cán bộ đã xác nhận")
+    escalated_at: str | None = Field(
+        description="Thời điểm báo thủ trưởng đơn vị vì quá hạn chưa xác nhận (ISO 8601, có múi giờ)"
+    )
+    deliveries: list[NoticeDeliveryOut] = Field(description="Các lần gửi qua email, SMS tới cán bộ của đơn vị")

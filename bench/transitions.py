@@ -45,7 +45,7 @@ from states.engine import DossierEngine, SubjectInput
 from states.identity import make_id_number
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import Database
-from states.store.migrate import upgrade
+from states.store.migrate import fresh_database
 
 PATH: list[tuple[str, str, dict[str, Any]]] = [
     (
@@ -89,17 +89,6 @@ OFFICERS = {
     "clerk": ("health_facility", "YT-01-01"),
     "head": ("facility_head", "YT-01-01"),
 }
-
-
-def fresh_database(url: str) -> Database:
-    """An empty, migrated database (a PostgreSQL schema is dropped and recreated: point it at a scratch one)."""
-    db = Database(url)
-    if db.backend == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(url)
-    return db
 
 
 def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Database, dict[str, Actor]]:

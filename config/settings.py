@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import timedelta
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config import CONFIG_DIR
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     calendars_dir: Path = CONFIG_DIR / "calendars"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Scheduled flows (workflows/flows.py). `hoso serve` runs them itself unless flows is off: a local Prefect
+    # server (its own SQLite under prefect_home) and one process serving the three flows on these intervals.
+    flows: bool = True
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    prefect_home: Path = PROJECT_DIR / "var" / "prefect"
+    prefect_start_timeout_seconds: float = Field(default=120, gt=0)
+    sweep_interval_seconds: int = Field(default=15, ge=1)
+    outbox_interval_seconds: int = Field(default=10, ge=1)
+    delivery_interval_seconds: int = Field(default=10, ge=1)
     # Login throttling (states/logins.py): failures counted within the window, per account and per address.
     login_account_failures: int = Field(default=5, ge=1)
     login_address_failures: int = Field(default=20, ge=1)
@@ -67,10 +77,54 @@ class Settings(BaseSettings):
     login_max_delay_minutes: int = Field(default=15, ge=1)
     clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     """How far in the future a recorded date or time may lie (officers' device clocks drift)."""
+    # Notice channels (workflows/channels.py): email when an SMTP host is set, SMS through an adapter.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "hoso@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    sms_adapter: Literal["recording", "none"] = "recording"
+    sms_recording_path: Path = PROJECT_DIR / "var" / "sms.jsonl"
+    sms_max_length: int = Field(default=480, ge=70, le=1600)
 
     @property
     def clock_skew(self) -> timedelta:
         return timedelta(seconds=self.clock_skew_seconds)
+
+    @field_validator("smtp_host", "smtp_username", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _plain_sender_address(cls, value: str) -> str:
+        _, address = parseaddr(value)
+        if (
+            any(ord(c) < 32 for c in value)
+            or address.count("@") != 1
+            or not all(address.split("@"))
+            or any(c.isspace() or ord(c) < 32 or ord(c) > 126 for c in address)
+        ):
+            raise ValueError(f"HOSO_SMTP_SENDER không phải địa chỉ thư hợp lệ: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _smtp_login_needs_both(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("HOSO_SMTP_USERNAME và HOSO_SMTP_PASSWORD phải được đặt cùng nhau")
+        credentials = (self.smtp_username or "") + (self.smtp_password.get_secret_value() if self.smtp_password else "")
+        if not credentials.isascii():
+            raise ValueError(
+                "HOSO_SMTP_USERNAME và HOSO_SMTP_PASSWORD chỉ được chứa ký tự ASCII (giới hạn của SMTP AUTH)"
+            )
+        if self.smtp_username is not None and self.smtp_host is None:
+            raise ValueError("Đã đặt HOSO_SMTP_USERNAME nhưng chưa đặt HOSO_SMTP_HOST")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

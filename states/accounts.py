@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -84,7 +85,11 @@ def create_user(
     role: str,
     unit_code: str,
     now: datetime,
+    email: str | None = None,
+    phone: str | None = None,
 ) -> int:
+    """A new officer; ``email`` and ``phone`` (optional) are where notices reach them outside hoso."""
+    email, phone = _contact(email, phone)
     try:
         canonical = regimes.canonical_role(role)
     except DefinitionError:
@@ -115,7 +120,23 @@ def create_user(
         unit_code=unit_code,
         active=True,
         created_at=now,
+        email=email,
+        phone=phone,
     )
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_PHONE = re.compile(r"\+?[0-9]{8,15}")
+
+
+def _contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    email = (email or "").strip() or None
+    phone = (phone or "").strip().replace(" ", "") or None
+    if email is not None and (len(email) > 255 or not _EMAIL.fullmatch(email)):
+        raise InvalidInputError(f"Địa chỉ thư điện tử không hợp lệ: {email}", field="email")
+    if phone is not None and not _PHONE.fullmatch(phone):
+        raise InvalidInputError(f"Số điện thoại không hợp lệ: {phone}", field="phone")
+    return email, phone
 
 
 def _actor(row: Record) -> Actor:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from states.actors import Actor
 from states.definitions import DeadlineRule, Duration, LegalReference, ProcedureDefinition, Window
 from states.errors import DefinitionError
-from states.legal_time import TimeUnit, WorkCalendar, compute_due
+from states.legal_time import VN_TZ, TimeUnit, WorkCalendar, compute_due
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,140 @@ def plan_window(
         nature=window.nature,
     )
     return {"due_at": due_at.isoformat(), "explanation": explanation}
+
+
+def step_record(
+    definition: ProcedureDefinition, *, event: str, seq: int, at: datetime, actor: Actor, unit_name: str | None
+) -> dict[str, Any]:
+    """The step that moved a deadline (extended, paused or resumed it): what it was, when in law, and who took it
+    for which unit. The history row of the same ``seq`` holds the whole payload."""
+    spec = definition.events.get(event)
+    return {
+        "event": event,
+        "title_vi": spec.title_vi if spec is not None else event,
+        "seq": seq,
+        "at": at.isoformat(),
+        "by": {
+            "username": actor.username,
+            "role": actor.role,
+            "unit_code": actor.unit_code,
+            "unit_name": unit_name,
+        },
+    }
+
+
+def ground(rule: DeadlineRule, definition: ProcedureDefinition, event: str, payload: Mapping[str, Any]) -> str:
+    """Why a deadline was extended: the rule's ``reason_field`` as given in the step (an enum by its label), or
+    else the title of the step."""
+    spec = definition.events[event]
+    field = spec.payload.get(rule.reason_field) if rule.reason_field is not None else None
+    value = payload.get(str(rule.reason_field)) if field is not None else None
+    if field is None or value is None or value == "":
+        return spec.title_vi
+    return field.choices.get(str(value), str(value)) if field.type == "enum" else str(value)
+
+
+def extend(
+    planned: PlannedDeadline,
+    replaced: DeadlineRule,
+    replaced_explanation: Mapping[str, Any],
+    *,
+    due_before: datetime,
+    status_before: str,
+    step: dict[str, Any],
+    reason_vi: str,
+    calendar: WorkCalendar,
+) -> PlannedDeadline:
+    """A deadline that replaces a running one: the replaced deadline, its due date until then, the step, who took
+    it and why. Counting from the same start with the same stops, the extension does not count the time the
+    replaced deadline stood paused after that start either."""
+    explanation: dict[str, Any] = {
+        **planned.explanation,
+        "extends": {
+            "rule_id": replaced.id,
+            "title_vi": replaced.title_vi,
+            "due_at_before": due_before.isoformat(),
+            "status_before": status_before,
+            "step": step,
+            "reason_field": planned.rule.reason_field,
+            "reason_vi": reason_vi,
+        },
+    }
+    start = datetime.fromisoformat(str(planned.explanation["start_at"]))
+    carried = [
+        {**pause, "carried_from": replaced.id}
+        for pause in replaced_explanation.get("pauses", [])
+        if planned.rule.paused_in and datetime.fromisoformat(pause["from"]) >= start
+    ]
+    return replay_pauses(replace(planned, explanation=explanation), carried, calendar)
+
+
+def recomputed(planned: PlannedDeadline, before: Mapping[str, Any], calendar: WorkCalendar) -> PlannedDeadline:
+    """A running deadline computed again from its start (under another version of its procedure) keeps what
+    happened to it: the deadline it extended and the time its clock stood still."""
+    if before.get("extends"):
+        planned = replace(planned, explanation={**planned.explanation, "extends": before["extends"]})
+    return replay_pauses(planned, before.get("pauses", []), calendar)
+
+
+def replay_pauses(
+    planned: PlannedDeadline, pauses: Sequence[Mapping[str, Any]], calendar: WorkCalendar
+) -> PlannedDeadline:
+    """The deadline as if its clock had stopped and restarted at each of ``pauses`` in turn."""
+    explanation = dict(planned.explanation)
+    due_at = planned.due_at
+    replayed = []
+    for pause in pauses:
+        remaining = remaining_at(explanation, due_at, datetime.fromisoformat(pause["from"]), calendar)
+        before = due_at
+        due_at, moved = resumed_due(explanation, remaining, datetime.fromisoformat(pause["to"]), calendar)
+        kept = {key: value for key, value in pause.items() if key not in ("end_date", "end_rolled_to")}
+        replayed.append({**kept, "due_at_before": before.isoformat(), **moved})
+        explanation.update({"end_date": moved["end_date"]} if moved else {})
+    if replayed:
+        explanation["pauses"] = replayed
+        explanation["due_at"] = due_at.isoformat()
+    return replace(planned, due_at=due_at, explanation=explanation)
+
+
+# -- a stopped clock ---------------------------------------------------------------------------------------------
+
+
+def _last_day(explanation: Mapping[str, Any]) -> date:
+    """The last day of the period as counted, before any move past days off."""
+    computation = explanation.get("computation", {})
+    last = explanation.get("end_date") or computation.get("rolled_from") or computation["end_local_date"]
+    return date.fromisoformat(str(last))
+
+
+def remaining_at(
+    explanation: Mapping[str, Any], due_at: datetime, at: datetime, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """What is left of a deadline whose clock stops at ``at``: in hours for a period of hours, else the days
+    (working days for a period of working days) after the day it stops up to its last day."""
+    left: dict[str, Any] = {"remaining_seconds": max(due_at - at, timedelta(0)).total_seconds()}
+    unit = TimeUnit(explanation["unit"])
+    if unit is not TimeUnit.HOURS:
+        day, last = at.astimezone(VN_TZ).date(), _last_day(explanation)
+        left["remaining_days"] = (
+            calendar.working_days_between(day, last) if unit is TimeUnit.WORKING_DAYS else max((last - day).days, 0)
+        )
+    return left
+
+
+def resumed_due(
+    explanation: Mapping[str, Any], paused: Mapping[str, Any], at: datetime, calendar: WorkCalendar
+) -> tuple[datetime, dict[str, Any]]:
+    """The due instant when the clock restarts at ``at`` with what was left, and the new last day. The days left
+    are counted again from the day it restarts (that day not counted); a time limit whose new last day is a day
+    off ends at the end of the next working day, a term stays on it (Civil Code Art. 147-148)."""
+    if "remaining_days" not in paused:
+        return at + timedelta(seconds=float(paused["remaining_seconds"])), {}
+    unit = TimeUnit(explanation["unit"])
+    day, left = at.astimezone(VN_TZ).date(), int(paused["remaining_days"])
+    last = calendar.add_working_days(day, left) if unit is TimeUnit.WORKING_DAYS else day + timedelta(days=left)
+    end = last
+    if explanation.get("nature", "time_limit") == "time_limit" and not calendar.is_working_day(last):
+        end = calendar.next_working_day_on_or_after(last)
+    due_at = datetime.combine(end, time.max, tzinfo=VN_TZ).astimezone(UTC)
+    return due_at, {"end_date": last.isoformat(), "end_rolled_to": end.isoformat() if end != last else None}

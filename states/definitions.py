@@ -221,6 +221,9 @@ class DeadlineRule(_Strict):
     duration: Duration
     active_in: tuple[str, ...]
     replaces: tuple[str, ...] = ()
+    reason_field: str | None = None
+    """For a rule that ``replaces`` another (an extension): the payload field of its starting step that gives
+    the ground, recorded in the explanation (an enum by its Vietnamese label); otherwise the step's title."""
     paused_in: tuple[str, ...] = ()
     """States in which the clock stops (a supplement awaited, time at large); leaving them for a state of
     ``active_in`` resumes the deadline with the time that remained, recorded in its explanation."""
@@ -230,6 +233,9 @@ class DeadlineRule(_Strict):
     ends_on: dict[str, Literal["met", "escaped"]] = Field(default_factory=dict)
     """Events that end the deadline whatever the next state, with their outcome: ``met`` (in time or late,
     by the legal time of the event) or ``escaped`` (the person escaped: the limit was not met)."""
+    alerts: bool = True
+    """Whether officers are warned as it runs out and their unit's head when it is overdue; ``false`` for a
+    period in which only the person acts (a window to complain). Terms never alert."""
     expiry_event: str
     """Fired by the ``system`` officer when the deadline passes: a legal consequence for a legal deadline,
     a recorded escalation for a service target."""
@@ -439,6 +445,14 @@ def _check_deadlines(definition: ProcedureDefinition) -> list[str]:
         problems += [
             f"{where}: kết thúc bởi bước không tồn tại: {e}" for e in rule.ends_on if e not in definition.events
         ]
+        if rule.reason_field is not None and not rule.replaces:
+            problems.append(f"{where}: chỉ thời hạn thay thế (replaces) mới ghi trường lý do")
+        elif rule.reason_field is not None:
+            problems += [
+                f"{where}: bước {e} không có trường lý do {rule.reason_field}"
+                for e in rule.start_on
+                if e not in definition.events or rule.reason_field not in definition.events[e].payload
+            ]
         for event in rule.start_on:
             if event == OPENING_EVENT:
                 if definition.initial_state not in rule.active_in:

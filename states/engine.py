@@ -16,11 +16,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from states.actors import Actor
+from states.alert_policy import Stage
 from states.clock import Clock
-from states.deadlines import plan, plan_window
+from states.deadlines import (
+    extend,
+    ground,
+    plan,
+    plan_window,
+    recomputed,
+    remaining_at,
+    resumed_due,
+    step_record,
+)
 from states.definitions import (
     OPENING_EVENT,
     VERSION_MIGRATED,
@@ -294,7 +304,12 @@ class DossierEngine:
                 facts=opening.facts,
                 calendar=self.rulebook.calendar,
             )
-            rows.append(_deadline_row(opening.dossier_id, rule, planned.due_at, planned.explanation, now, 1))
+            rows.append(
+                {
+                    **_deadline_row(opening.dossier_id, rule, planned.due_at, planned.explanation, now, 1),
+                    **self._alert_fields(rule, planned.explanation, planned.due_at, "none"),
+                }
+            )
         repo.insert_deadlines(rows)
 
     def open_followup(self, system: Actor, outbox_id: int) -> FollowUp:
@@ -451,11 +466,18 @@ class DossierEngine:
                 facts=row["facts"],
                 calendar=self.rulebook.calendar,
             )
+            planned = recomputed(planned, before, self.rulebook.calendar)
             explanation = {
                 **planned.explanation,
                 "migrated_from": {"version": row["procedure_version"], "due_at": deadline["due_at"].isoformat()},
             }
-            repo.update_deadline(deadline["id"], due_at=planned.due_at, explanation=explanation, title=rule.title_vi)
+            repo.update_deadline(
+                deadline["id"],
+                due_at=planned.due_at,
+                explanation=explanation,
+                title=rule.title_vi,
+                **self._alert_fields(rule, planned.explanation, planned.due_at, deadline["alert_stage"]),
+            )
             changes.append(
                 {"rule_id": rule.id, "before": deadline["due_at"].isoformat(), "after": planned.due_at.isoformat()}
             )
@@ -745,6 +767,7 @@ class DossierEngine:
                 status = in_time
             closing.append({"id": deadline_id, "status": status, "closed_at": step.now, "closed_seq": step.seq})
         step.repo.close_deadlines(closing)
+        running = {rule_id: (deadline_id, due_at, current) for deadline_id, rule_id, due_at, current in open_deadlines}
         opening = []
         for rule in starting:
             planned = plan(
@@ -755,25 +778,66 @@ class DossierEngine:
                 facts=step.facts,
                 calendar=self.rulebook.calendar,
             )
-            opening.append(_deadline_row(step.row["id"], rule, planned.due_at, planned.explanation, step.now, step.seq))
+            replaced_id = next((rule_id for rule_id in rule.replaces if rule_id in running), None)
+            if replaced_id is not None:
+                deadline_id, due_before, status_before = running[replaced_id]
+                unit = step.repo.unit(step.actor.unit_code)
+                planned = extend(
+                    planned,
+                    rules[replaced_id],
+                    step.repo.deadline(deadline_id)["explanation"],
+                    due_before=due_before,
+                    status_before=status_before,
+                    step=step_record(
+                        definition,
+                        event=event,
+                        seq=step.seq,
+                        at=step.legal_at,
+                        actor=step.actor,
+                        unit_name=unit["name"] if unit else None,
+                    ),
+                    reason_vi=ground(rule, definition, event, step.stored),
+                    calendar=self.rulebook.calendar,
+                )
+            opening.append(
+                {
+                    **_deadline_row(step.row["id"], rule, planned.due_at, planned.explanation, step.now, step.seq),
+                    **self._alert_fields(rule, planned.explanation, planned.due_at, "none"),
+                }
+            )
         step.repo.insert_deadlines(opening)
 
     def _pause_or_resume(
         self, step: _Step, deadline_id: int, rule: DeadlineRule, current: str, due_at: datetime
     ) -> bool:
-        """Stop the clock on entering a state of ``paused_in``; restart it, with the time that remained, on
-        returning to a state of ``active_in``. True when the deadline was handled here."""
+        """Stop the clock on entering a state of ``paused_in``; restart it, with the time that remained (the
+        days, or hours, counted again from the day it restarts), on returning to a state of ``active_in``. Who
+        stopped and restarted it, and by which step, is kept in the explanation. True when handled here."""
+
+        def taken() -> dict[str, Any]:
+            """This step, who took it and why (its title), for the pause's record."""
+            unit = step.repo.unit(step.actor.unit_code)
+            return step_record(
+                step.definition,
+                event=step.transition.event,
+                seq=step.seq,
+                at=step.legal_at,
+                actor=step.actor,
+                unit_name=unit["name"] if unit else None,
+            )
+
         if current == "open" and step.dest in rule.paused_in and step.transition.event not in rule.ends_on:
             stored = step.repo.deadline(deadline_id)
             explanation = dict(stored["explanation"])
-            remaining = max(due_at - step.legal_at, timedelta(0))
             explanation["paused"] = {
                 "since": step.legal_at.isoformat(),
-                "remaining_seconds": remaining.total_seconds(),
+                **remaining_at(explanation, due_at, step.legal_at, self.rulebook.calendar),
                 "event": step.transition.event,
                 "seq": step.seq,
+                "step": taken(),
             }
-            step.repo.update_deadline(deadline_id, status="paused", explanation=explanation)
+            # A stopped clock warns nobody; resuming schedules the alerts again.
+            step.repo.update_deadline(deadline_id, status="paused", explanation=explanation, next_alert_at=None)
             return True
         if current != "paused":
             return False
@@ -784,7 +848,7 @@ class DossierEngine:
         stored = step.repo.deadline(deadline_id)
         explanation = dict(stored["explanation"])
         paused = explanation.pop("paused")
-        new_due = step.legal_at + timedelta(seconds=float(paused["remaining_seconds"]))
+        new_due, moved = resumed_due(explanation, paused, step.legal_at, self.rulebook.calendar)
         pauses = [*explanation.get("pauses", [])]
         pauses.append(
             {
@@ -792,14 +856,35 @@ class DossierEngine:
                 "to": step.legal_at.isoformat(),
                 "paused_by": paused["event"],
                 "resumed_by": step.transition.event,
+                "paused_step": paused.get("step"),
+                "resumed_step": taken(),
                 "not_counted_seconds": int((step.legal_at - datetime.fromisoformat(paused["since"])).total_seconds()),
                 "due_at_before": due_at.isoformat(),
+                **moved,
             }
         )
+        explanation.update({"end_date": moved["end_date"]} if moved else {})
         explanation["pauses"] = pauses
         explanation["due_at"] = new_due.isoformat()
-        step.repo.update_deadline(deadline_id, status="open", due_at=new_due, explanation=explanation)
+        step.repo.update_deadline(
+            deadline_id,
+            status="open",
+            due_at=new_due,
+            explanation=explanation,
+            **self._alert_fields(rule, explanation, new_due, stored["alert_stage"]),
+        )
         return True
+
+    def _alert_fields(
+        self, rule: DeadlineRule, explanation: Mapping[str, Any], due_at: datetime, stage: str
+    ) -> dict[str, Any]:
+        """When the deadline warns its officers and escalates (``states.alert_policy``); terms never do."""
+        if rule.nature == "term" or not rule.alerts:
+            return {"warn_at": None, "alert_stage": "off", "next_alert_at": None}
+        policy = self.rulebook.alerts
+        warn_at = policy.warn_at(datetime.fromisoformat(str(explanation["start_at"])), due_at)
+        next_at = policy.next_alert(cast(Stage, stage), warn_at=warn_at, due_at=due_at, calendar=self.rulebook.calendar)
+        return {"warn_at": warn_at, "alert_stage": stage, "next_alert_at": next_at}
 
     def _write_outbox(self, step: _Step) -> None:
         transition, dossier_id, seq, now = step.transition, step.row["id"], step.seq, step.now

@@ -2,6 +2,7 @@
 
     HosoError
     ├── DefinitionError          a procedure, role, form or calendar file is invalid (load time)
+    ├── ChannelError             an SMTP server or SMS gateway refused a notice (retried, never an HTTP answer)
     ├── NotFoundError            the dossier, user, unit or procedure does not exist        -> 404
     ├── AuthenticationError      bad credentials or token                                    -> 401
     ├── ThrottledError           too many failed logins; retry after ``retry_after`` seconds -> 429
@@ -33,6 +34,10 @@ class HosoError(Exception):
 
 class DefinitionError(HosoError):
     pass
+
+
+class ChannelError(HosoError):
+    """A notice channel (SMTP server, SMS gateway) refused or could not take a message; it is tried again."""
 
 
 class NotFoundError(HosoError):

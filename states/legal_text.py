@@ -44,8 +44,9 @@ def explanation_text(
     explanation: Mapping[str, Any], due_at: datetime, calendar: WorkCalendar, *, start_label: str | None = None
 ) -> str:
     """One Vietnamese sentence for a stored deadline explanation: the period, from when, the days off not
-    counted (named), a term's end left on its day, the time not counted while paused, the last moment and the
-    legal basis. ``due_at`` is the deadline's current due instant (after any pause)."""
+    counted (named) and the make-up days counted, a term's end left on its day, the deadline it extends (by whose
+    decision, on what ground), the time not counted while paused (by which steps), a pause still running, the
+    last moment and the legal basis. ``due_at`` is the deadline's current due instant (after any pause)."""
     unit = TimeUnit(explanation["unit"])
     start = datetime.fromisoformat(explanation["start_at"]).astimezone(VN_TZ)
     computation = explanation.get("computation", {})
@@ -76,18 +77,108 @@ def explanation_text(
         )
     elif explanation.get("nature") == "term":
         sentence += "; là thời hạn chấp hành, ngày cuối không dời khi rơi vào ngày nghỉ"
+        last = date.fromisoformat(computation["end_local_date"]) if computation.get("end_local_date") else None
+        if last is not None and not calendar.is_working_day(last):
+            name = calendar.holiday_name(last)
+            sentence += f": {day_words(last)}" + (f" ({name})" if name else "") + " vẫn là ngày cuối"
+    if unit is TimeUnit.WORKING_DAYS and (worked := _worked_weekend_days(explanation, calendar)):
+        sentence += ", tính cả " + _listed([f"{day_words(day, year=False)} (ngày làm bù)" for day in worked])
+    extends = explanation.get("extends")
+    if extends:
+        sentence += _extension_words(extends, due_at)
     for pause in explanation.get("pauses", []):
-        paused_from = datetime.fromisoformat(pause["from"]).astimezone(VN_TZ)
-        paused_to = datetime.fromisoformat(pause["to"]).astimezone(VN_TZ)
-        days = int(pause["not_counted_seconds"]) // 86_400
-        sentence += (
-            f"; không tính thời gian tạm dừng từ {paused_from.strftime('%d/%m/%Y')} đến "
-            f"{paused_to.strftime('%d/%m/%Y')}" + (f" ({days} ngày)" if days else "")
-        )
+        sentence += _pause_words(pause, unit)
     local_due = due_at.astimezone(VN_TZ)
-    sentence += f"; hạn cuối {local_due.strftime('%H:%M')} ngày {local_due.strftime('%d/%m/%Y')}"
+    paused = explanation.get("paused")
+    if paused:
+        stopped = datetime.fromisoformat(paused["since"]).astimezone(VN_TZ)
+        left = (
+            period_words(int(paused["remaining_days"]), unit)
+            if "remaining_days" in paused
+            else _duration_words(float(paused["remaining_seconds"]))
+        )
+        sentence += f"; đang tạm dừng từ {stopped.strftime('%d/%m/%Y')}"
+        sentence += f" theo {_step_words(paused['step'])}" if paused.get("step") else ""
+        sentence += (
+            f", còn lại {left} tính lại từ ngày tiếp tục (hạn trước khi tạm dừng: {local_due.strftime('%H:%M')} ngày "
+            f"{local_due.strftime('%d/%m/%Y')})"
+        )
+    else:
+        sentence += f"; hạn cuối {local_due.strftime('%H:%M')} ngày {local_due.strftime('%d/%m/%Y')}"
     basis = explanation.get("legal_basis")
     return sentence + (f" — căn cứ: {basis}" if basis else "")
+
+
+def _worked_weekend_days(explanation: Mapping[str, Any], calendar: WorkCalendar) -> list[date]:
+    """Saturdays and Sundays worked to make up a day off, counted in a period of working days."""
+    computation = explanation.get("computation", {})
+    if not computation.get("end_local_date"):
+        return []
+    first = datetime.fromisoformat(explanation["start_at"]).astimezone(VN_TZ).date()
+    if computation.get("deemed_start_date"):
+        first = date.fromisoformat(computation["deemed_start_date"])
+    end = date.fromisoformat(computation["end_local_date"])
+    days = (first + timedelta(days=offset) for offset in range(1, (end - first).days + 1))
+    return [day for day in days if day.weekday() >= 5 and calendar.is_working_day(day)]
+
+
+def _pause_words(pause: Mapping[str, Any], unit: TimeUnit) -> str:
+    """'; không tính thời gian tạm dừng từ 02/03/2026 đến 06/03/2026 (04 ngày): tạm dừng theo “…” của …, tiếp tục
+    theo “…” của …' and, when the new last day is a day off, that the limit moves past it."""
+    paused_from = datetime.fromisoformat(pause["from"]).astimezone(VN_TZ)
+    paused_to = datetime.fromisoformat(pause["to"]).astimezone(VN_TZ)
+    if unit is TimeUnit.HOURS:
+        length = _duration_words(float(pause["not_counted_seconds"]))
+    else:
+        days = (paused_to.date() - paused_from.date()).days
+        length = f"{days:02d} ngày" if days else ""
+    if length:
+        words = (
+            f"; không tính thời gian tạm dừng từ {paused_from.strftime('%d/%m/%Y')} đến "
+            f"{paused_to.strftime('%d/%m/%Y')} ({length})"
+        )
+    else:
+        words = f"; tạm dừng và tiếp tục trong ngày {paused_from.strftime('%d/%m/%Y')} nên hạn không đổi"
+    steps = [
+        f"{verb} {_step_words(pause[key])}"
+        for verb, key in (("tạm dừng theo", "paused_step"), ("tiếp tục theo", "resumed_step"))
+        if pause.get(key)
+    ]
+    words += (": " + ", ".join(steps)) if steps else ""
+    if pause.get("end_rolled_to"):
+        last = date.fromisoformat(pause["end_date"])
+        words += f"; ngày cuối tính lại {day_words(last)} là ngày nghỉ nên hạn chuyển sang ngày làm việc tiếp theo"
+    return words
+
+
+def _step_words(step: Mapping[str, Any]) -> str:
+    """'“Nhận tài liệu bổ sung” của Công an phường Hoàn Kiếm (bước 13)': the step, by whom, its history row."""
+    by = step.get("by") or {}
+    unit = by.get("unit_name") or by.get("unit_code")
+    return f"“{step['title_vi']}”" + (f" của {unit}" if unit else "") + f" (bước {step['seq']})"
+
+
+def _extension_words(extends: Mapping[str, Any], due_at: datetime) -> str:
+    """'; kéo dài từ hạn 23:59 ngày 17/03/2026 theo quyết định ngày 10/03/2026 của <đơn vị> (<căn cứ>)'."""
+    before = datetime.fromisoformat(extends["due_at_before"]).astimezone(VN_TZ)
+    step = extends.get("step") or {}
+    by = step.get("by") or {}
+    unit = by.get("unit_name") or by.get("unit_code")
+    decided = datetime.fromisoformat(step["at"]).astimezone(VN_TZ) if step.get("at") else None
+    words = "; kéo dài từ hạn" if due_at > before else "; thay cho hạn"
+    words += f" {before.strftime('%H:%M')} ngày {before.strftime('%d/%m/%Y')}"
+    if decided is not None:
+        words += f" theo quyết định ngày {decided.strftime('%d/%m/%Y')}" + (f" của {unit}" if unit else "")
+    reason = extends.get("reason_vi")
+    return words + (f" ({reason})" if reason else "")
+
+
+def _duration_words(seconds: float) -> str:
+    """'14 ngày 15 giờ', '03 giờ 20 phút', 'dưới 01 phút'."""
+    days, rest = divmod(int(seconds), 86_400)
+    hours, minutes = rest // 3_600, rest % 3_600 // 60
+    parts = [f"{value:02d} {word}" for value, word in ((days, "ngày"), (hours, "giờ"), (minutes, "phút")) if value]
+    return " ".join(parts) if parts else "dưới 01 phút"
 
 
 def deadline_sentence(definition: ProcedureDefinition, deadline: Mapping[str, Any], calendar: WorkCalendar) -> str:

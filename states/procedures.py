@@ -16,6 +16,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
+from states.alert_policy import AlertPolicy, load_alert_policy
 from states.definitions import GuardCall, ProcedureDefinition, TransitionDefinition, check_chains, check_graph
 from states.errors import (
     DefinitionError,
@@ -135,6 +136,8 @@ class Rulebook:
     chain_problems: tuple[str, ...] = ()
     """Problems of the links between procedures (``check_chains``) in a rulebook loaded leniently (a partial
     set of procedures, e.g. in tests); loading the procedures in force refuses them."""
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    """When running deadlines warn and escalate, and the time a unit has to acknowledge a notice."""
 
     def codes(self) -> list[str]:
         return sorted(self.procedures)
@@ -224,7 +227,12 @@ def load_rulebook(
         code: tuple(sorted(versions, key=lambda v: v.definition.effective_from)) for code, versions in grouped.items()
     }
     return Rulebook(
-        regimes=regimes, forms=forms, calendar=calendar, procedures=procedures, chain_problems=tuple(chain_problems)
+        regimes=regimes,
+        forms=forms,
+        calendar=calendar,
+        procedures=procedures,
+        chain_problems=tuple(chain_problems),
+        alerts=load_alert_policy(config_dir / "alerts.yaml"),
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from config import CONFIG_DIR
 from states import accounts
@@ -23,7 +24,7 @@ from states.clock import FixedClock
 from states.engine import DossierEngine, FireResult, SubjectInput
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import Database
-from states.store.migrate import upgrade
+from states.store.migrate import fresh_database, upgrade
 from states.sweep import SweepOutcome, sweep_due_deadlines
 from states.views import dossier_view
 from tests.factories import SubjectFactory
@@ -32,6 +33,8 @@ POSTGRES_URL = os.environ.get("HOSO_TEST_POSTGRES_URL")
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mat-khau-thu-nghiem"
 TABLES = (
+    "notice_deliveries",
+    "notices",
     "identity_reviews",
     "idempotency_keys",
     "login_attempts",
@@ -99,17 +102,32 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker: ``<name>_gw0``… beside the one configured, created on first
+    use, so parallel workers never truncate each other's tables. Without xdist, the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    configured = make_url(url)
+    name = f"{configured.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("HOSO_TEST_POSTGRES_URL is not set")
-    database = Database(POSTGRES_URL)
-    with database.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    database.dispose()
-    upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    url = worker_database(POSTGRES_URL)
+    fresh_database(url).dispose()
+    return url
 
 
 @pytest.fixture
@@ -316,8 +334,27 @@ def _whole_suite_ran(session: pytest.Session) -> bool:
     return all(path in collected for path in COVERAGE_FILES)
 
 
+# Under pytest-xdist each worker runs part of the suite: it hands what it fired (and whether it collected the
+# whole suite) to the controller, which checks the union.
+_WORKERS_WHOLE: list[bool] = []
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    output = getattr(node, "workeroutput", {})
+    FIRED.update(tuple(edge) for edge in output.get("fired", []))
+    _WORKERS_WHOLE.append(bool(output.get("whole_suite")) and error is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _whole_suite_ran(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fired"] = sorted(FIRED)
+        workeroutput["whole_suite"] = _whole_suite_ran(session)
+        return
+    if _WORKERS_WHOLE:
+        if not all(_WORKERS_WHOLE) or session.shouldstop or session.shouldfail:
+            return
+    elif not _whole_suite_ran(session):
         return
     missing = sorted(all_edges(load_rulebook(CONFIG_DIR)) - FIRED)
     if not missing:

@@ -157,6 +157,7 @@ def test_serve_warns_about_the_development_secret(database: str, monkeypatch: py
     monkeypatch.setattr("uvicorn.run", lambda application, **options: served.append(application))
     monkeypatch.delenv("HOSO_SECRET_KEY", raising=False)
     monkeypatch.setenv("HOSO_ENVIRONMENT", "development")
+    monkeypatch.setenv("HOSO_FLOWS", "off")  # the API alone (tests/workflows/test_embedded.py runs the flows)
     get_settings.cache_clear()
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 0, result.output

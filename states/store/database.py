@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from states.store.repository import Repository
 
@@ -43,6 +45,15 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 _READ_ONLY = "hoso_read_only"
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the same work may succeed if tried again: the connection dropped, the pool was exhausted, a
+    lock wait timed out, or the database rolled back a serialisation failure or deadlock. A constraint
+    violation or a programming error is not transient."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | PoolTimeoutError)
 
 
 class Database:

@@ -14,6 +14,8 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from states.store import statements
+from states.store.alerting import AlertStore
+from states.store.queues import QueueStore
 from states.store.tables import (
     deadlines,
     dossiers,
@@ -34,6 +36,8 @@ Record = dict[str, Any]
 class Repository:
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
+        self.alerts = AlertStore(connection)
+        self.queues = QueueStore(connection)
 
     # -- dossiers --------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ are compiled once per dialect and reused with new parameters.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, select, update
 
 from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks
 
@@ -63,7 +63,13 @@ insert_tasks = insert(tasks)
 close_deadline = (
     update(deadlines)
     .where(deadlines.c.id == bindparam("b_id"))
-    .values(status=bindparam("status"), closed_at=bindparam("closed_at"), closed_seq=bindparam("closed_seq"))
+    .values(
+        status=bindparam("status"),
+        closed_at=bindparam("closed_at"),
+        closed_seq=bindparam("closed_seq"),
+        # A deadline met or superseded says nothing more; one that expired unmet is still escalated.
+        next_alert_at=case((bindparam("status") == "expired", deadlines.c.next_alert_at), else_=None),
+    )
 )
 
 insert_deadlines = insert(deadlines)

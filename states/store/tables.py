@@ -74,6 +74,9 @@ users = Table(
     Column("unit_code", String(40), ForeignKey("units.code"), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # Where notices reach the officer outside the application (email over SMTP, SMS); optional.
+    Column("email", String(255), nullable=True),
+    Column("phone", String(20), nullable=True),
 )
 
 persons = Table(
@@ -156,6 +159,8 @@ tasks = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("closed_seq", Integer, nullable=True),
     Column("closed_by", Integer, ForeignKey("users.id"), nullable=True),
+    # Set on the task the sweep gives the responsible officers when this deadline is overdue.
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=True),
     Index("ix_tasks_open", "status", "role", "unit_code"),
     Index("ix_tasks_dossier", "dossier_id", "status"),
 )
@@ -176,7 +181,13 @@ deadlines = Table(
     Column("opened_seq", Integer, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
     Column("closed_seq", Integer, nullable=True),
+    # Alerts to the responsible officers: warning (a share of the allowed time) -> due -> overdue (escalated).
+    # ``next_alert_at`` is when the sweep next looks at the row; NULL when nothing more is to be said.
+    Column("warn_at", UtcDateTime, nullable=True),
+    Column("alert_stage", String(20), nullable=False, server_default="none"),
+    Column("next_alert_at", UtcDateTime, nullable=True),
     Index("ix_deadlines_sweep", "status", "due_at"),
+    Index("ix_deadlines_alert", "next_alert_at"),
     Index("ix_deadlines_dossier", "dossier_id", "status"),
 )
 
@@ -195,7 +206,58 @@ outbox = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # A worker claims a batch for a while (the lease); a row whose lease ran out is claimed again.
+    Column("claimed_by", String(80), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
     Index("ix_outbox_pending", "status", "id"),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # Unique per source and recipient: a notice is created at most once however often a flow runs.
+    Column("key", String(200), nullable=False, unique=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=True),
+    Column("kind", String(30), nullable=False),
+    Column("unit_code", String(40), ForeignKey("units.code"), nullable=False),
+    # The role within the unit the notice is for; NULL: every officer of the unit (e.g. its head's desk).
+    Column("role", String(40), nullable=True),
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("source", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ack_due_at", UtcDateTime, nullable=True),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("acknowledged_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("escalated_at", UtcDateTime, nullable=True),
+    Column("escalation_of", Integer, ForeignKey("notices.id"), nullable=True),
+    Index("ix_notices_unit", "unit_code", "id"),
+    Index("ix_notices_ack_due", "ack_due_at"),
+)
+
+notice_deliveries = Table(
+    "notice_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(255), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    # Sent with the message (SMTP Message-ID): a resend after a crash carries the same one.
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(80), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_notice_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_notice_deliveries_notice", "notice_id"),
 )
 
 idempotency_keys = Table(

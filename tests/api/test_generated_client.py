@@ -1,6 +1,7 @@
 """The contract is good enough to build on: a client generated from the served `/openapi.json` (with
 openapi-python-client, installed by `make test` in its own virtual environment) logs in, opens a dossier,
-fires a step with a typed payload, and gets a 409 and a 422 back as typed problem details."""
+fires a step with a typed payload, and gets a 409 and a 422 back as typed problem details; the receiving
+unit reads the step's notice in its inbox and acknowledges it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -26,19 +28,26 @@ import uvicorn
 
 from api.app import create_app
 from config.settings import Settings
+from states.outbox_drain import drain_outbox
 from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.migrate import upgrade
 from tests.api.test_api import POSITIVE, subject
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / ".venv-openapi-client" / "bin" / "openapi-python-client"
 PACKAGE = "hoso_generated_client"
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    world: World
+
+
 @pytest.fixture
-def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[str]:
+def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[Served]:
     """The real app under uvicorn on a free localhost port, on a migrated SQLite file."""
     url = f"sqlite:///{tmp_path / 'hoso.sqlite3'}"
     upgrade(url)
@@ -59,7 +68,7 @@ def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[str]:
         assert thread.is_alive(), "uvicorn stopped"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", world)
     finally:
         uvicorn_server.should_exit = True
         thread.join(timeout=20)
@@ -98,10 +107,11 @@ def _operation(package: ModuleType, operation_id: str) -> Any:
     raise AssertionError(f"no generated module for {operation_id}")
 
 
-def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: str, tmp_path: Path) -> None:
-    client_package = _generate(server, tmp_path)
+def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: Served, tmp_path: Path) -> None:
+    client_package = _generate(server.url, tmp_path)
     try:
-        _exercise(client_package, server)
+        dossier_id = _exercise(client_package, server.url)
+        _exercise_notices(client_package, server, dossier_id)
     finally:
         sys.path.remove(str(tmp_path / "generated"))
         for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
@@ -109,7 +119,7 @@ def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: str, 
     shutil.rmtree(tmp_path / "generated", ignore_errors=True)
 
 
-def _exercise(package: ModuleType, base_url: str) -> None:
+def _exercise(package: ModuleType, base_url: str) -> str:
     models = importlib.import_module(f"{package.__name__}.models")
     login = _operation(package, "login")
     open_dossier = _operation(package, "open_dossier")
@@ -162,3 +172,46 @@ def _exercise(package: ModuleType, base_url: str) -> None:
     assert isinstance(bad, models.ProblemDetails), bad
     assert (bad.status, bad.code) == (422, "payload")
     assert {problem.field for problem in bad.problems} == {f"payload.{name}" for name in step.required}
+    return str(dossier.id)
+
+
+def _login(package: ModuleType, base_url: str, username: str) -> Any:
+    models = importlib.import_module(f"{package.__name__}.models")
+    anonymous = package.Client(base_url=base_url, raise_on_unexpected_status=True)
+    token = _operation(package, "login").sync(
+        client=anonymous, body=models.BodyLogin(username=username, password=PASSWORD)
+    )
+    assert isinstance(token, models.TokenOut)
+    return package.AuthenticatedClient(base_url=base_url, token=token.access_token, raise_on_unexpected_status=True)
+
+
+def _exercise_notices(package: ModuleType, served: Served, dossier_id: str) -> None:
+    """The police hand the user to management: the commune chair reads the notice and acknowledges it."""
+    models = importlib.import_module(f"{package.__name__}.models")
+    fire_event = _operation(package, "fire_event")
+    list_notices = _operation(package, "list_notices")
+    acknowledge_notice = _operation(package, "acknowledge_notice")
+    police = _login(package, served.url, "police")
+    payload_type = models.AddictionDetermination20220101StatusCheckedPayload
+    payload = payload_type.from_dict({"art27_case": "none", "penal_256a_window": "none"})
+    body = models.EventIn(event="status_checked", expected_version=2, payload=payload)
+    fired = fire_event.sync(client=police, dossier_id=dossier_id, body=body)
+    assert isinstance(fired, models.DossierOut), fired
+    world = served.world
+    drain_outbox(world.engine, world.actors["system"], worker="generated-client")
+
+    chair = _login(package, served.url, "chair")
+    [notice] = list_notices.sync(client=chair, unacknowledged=True)
+    assert isinstance(notice, models.NoticeOut)
+    assert (notice.kind, notice.dossier_id, notice.acknowledged_at) == ("dossier_notice", dossier_id, None)
+    acknowledged = acknowledge_notice.sync(client=chair, notice_id=notice.id)
+    assert isinstance(acknowledged, models.NoticeOut), acknowledged
+    assert (acknowledged.acknowledged_by, acknowledged.acknowledged_at) == ("chair", world.clock.now().isoformat())
+    assert list_notices.sync(client=chair, unacknowledged=True) == []
+
+    foreign = acknowledge_notice.sync(client=police, notice_id=notice.id)
+    assert isinstance(foreign, models.ProblemDetails), foreign
+    assert (foreign.status, foreign.code) == (404, "not_found")
+    too_many = list_notices.sync(client=chair, limit=10000)
+    assert isinstance(too_many, models.ProblemDetails), too_many
+    assert (too_many.status, too_many.field) == (422, "limit")

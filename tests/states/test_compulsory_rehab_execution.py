@@ -469,8 +469,9 @@ def test_suspension_for_treatment_stops_the_term(cre_world: World) -> None:
     assert run.dossier.deadlines()["rehab_term"]["status"] == "paused"
     run.step("director", "recovered", lambda r: {"returned_at": r.now.isoformat()}, 20 * DAY)
     assert run.dossier.state == "serving"
-    # Stopped from the day of the court's decision (00:00) to the return at 09:00 twenty days later.
-    assert local_due(run.dossier, "rehab_term") - before == 20 * DAY + 9 * HOUR
+    # Stopped from the day of the court's decision to the day of the return twenty days later: the term, counted
+    # in days, ends twenty days later at the end of its day.
+    assert local_due(run.dossier, "rehab_term") - before == 20 * DAY
     # While suspended and under consideration of the remainder, the term stays stopped.
     run = start(cre_world, "2022-01-01", "exemption_remainder_under_consideration_suspended")
     assert run.dossier.deadlines()["rehab_term"]["status"] == "paused"

@@ -45,6 +45,14 @@ def test_the_life_story_through_the_engine(driver: EngineDriver) -> None:
     assert {row["regime"] for row in rows} == {"VN2021", "VN2025A", "VN2025B", "VN2026"}
     # One case: each dossier is the child of the one before it.
     assert [[child["id"] for child in children] for children in chained] == [[ids[label]] for label in LABELS[1:]]
+    # Terms (the length of a measure) never alert anybody; time limits to act do, unless they have ended.
+    with driver.db.reading() as repo:
+        deadlines = [row for dossier_id in ids.values() for row in repo.deadlines(dossier_id)]
+    natures = {row["rule_id"]: row["explanation"]["nature"] for row in deadlines}
+    terms = [row for row in deadlines if natures[row["rule_id"]] == "term"]
+    assert terms and all((row["alert_stage"], row["next_alert_at"]) == ("off", None) for row in terms)
+    limits = [row for row in deadlines if natures[row["rule_id"]] == "time_limit"]
+    assert limits and all(row["alert_stage"] != "off" for row in limits)
 
 
 def test_the_story_is_the_same_for_another_person_in_the_same_world(driver: EngineDriver) -> None:

@@ -1,0 +1,209 @@
+"""The three scheduled flows: ``deadline-sweep``, ``outbox-drain`` and ``notice-delivery``.
+
+Each flow repeats one Prefect task per chunk of work (a task run costs tens of milliseconds, so never one per
+item) until a chunk comes back short. A task is retried with backoff when the database failed in a way
+worth trying again (``is_transient``); anything else fails the run, and the next scheduled run starts over.
+Every chunk can safely run twice: claims carry leases, steps carry the version they expect, notices and
+deliveries carry idempotency keys. The flows only orchestrate: the work is in ``workflows.jobs``.
+
+Outside a test the flows build their ``Runtime`` from the settings (``HOSO_DATABASE_URL``…) on each run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+from prefect import Task, flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.tasks import exponential_backoff
+
+from states.alerts import AlertBatch
+from states.notices import AckEscalation
+from states.outbox_drain import DrainOutcome
+from states.store.database import is_transient
+from states.sweep import SweepOutcome
+from workflows.channels import SmtpChannel
+from workflows.jobs import (
+    Runtime,
+    ack_chunk,
+    alert_chunk,
+    delivery_chunk,
+    expiry_chunk,
+    outbox_chunk,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+BATCH_SIZE = 200
+MAX_CHUNKS = 50
+"""At most this many chunks per run; what is left waits for the next run."""
+
+_runtimes: list[Runtime] = []
+
+
+@contextmanager
+def using_runtime(runtime: Runtime) -> Iterator[Runtime]:
+    """Run the flows of this process on ``runtime`` (its database, clock and channels) instead of the
+    settings' own."""
+    _runtimes.append(runtime)
+    try:
+        yield runtime
+    finally:
+        _runtimes.remove(runtime)
+
+
+@contextmanager
+def _flow_runtime() -> Iterator[Runtime]:
+    if _runtimes:
+        yield _runtimes[-1]
+        return
+    with using_runtime(Runtime.from_settings()) as runtime:
+        try:
+            yield runtime
+        finally:
+            for channel in runtime.channels.values():
+                if isinstance(channel, SmtpChannel):
+                    channel.close()  # say QUIT rather than drop the connection
+            runtime.db.dispose()
+
+
+def _runtime() -> Runtime:
+    # Tasks take only plain arguments: Prefect would otherwise walk the whole runtime to find futures in it.
+    return _runtimes[-1]
+
+
+def _transient(_task: Task[Any, Any], _run: TaskRun, state: State[Any]) -> bool:
+    error = state.data
+    return isinstance(error, BaseException) and is_transient(error)
+
+
+def _chunk_task(fn: Callable[P, R]) -> Task[P, R]:
+    decorate = task(
+        retries=4,
+        retry_delay_seconds=exponential_backoff(backoff_factor=2),
+        retry_jitter_factor=0.5,
+        retry_condition_fn=_transient,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+    )
+    return decorate(fn)
+
+
+@_chunk_task
+def fire_expiries(batch_size: int) -> list[SweepOutcome]:
+    return expiry_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
+def send_alerts(batch_size: int) -> AlertBatch:
+    return alert_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
+def escalate_acknowledgements(batch_size: int) -> list[AckEscalation]:
+    return ack_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
+def drain_outbox_chunk(batch_size: int) -> list[DrainOutcome]:
+    return outbox_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
+def deliver_chunk(batch_size: int) -> dict[str, int]:
+    return dict(delivery_chunk(_runtime(), batch_size=batch_size))
+
+
+@flow(name="deadline-sweep", description="Bước tự động khi hết thời hạn, nhắc thời hạn, báo thông báo chưa xác nhận")
+def deadline_sweep(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> dict[str, Any]:
+    logger = get_run_logger()
+    with _flow_runtime():
+        fired = refused = 0
+        for _ in range(max_chunks):
+            outcomes = fire_expiries(batch_size)
+            for outcome in outcomes:
+                if not outcome.fired:
+                    logger.warning(
+                        "Không thực hiện được bước %s của hồ sơ %s (thời hạn %s): %s",
+                        outcome.event,
+                        outcome.dossier_id,
+                        outcome.rule_id,
+                        outcome.detail,
+                    )
+            fired += sum(o.fired for o in outcomes)
+            refused += sum(not o.fired for o in outcomes)
+            # Refused deadlines stay due: a chunk that fired nothing would only find them again.
+            if len(outcomes) < batch_size or not any(o.fired for o in outcomes):
+                break
+        stages: Counter[str] = Counter()
+        for _ in range(max_chunks):
+            batch = send_alerts(batch_size)
+            stages.update(batch.counts)
+            if batch.examined < batch_size:
+                break
+        escalated = 0
+        for _ in range(max_chunks):
+            late = escalate_acknowledgements(batch_size)
+            escalated += len(late)
+            if len(late) < batch_size:
+                break
+    logger.info(
+        "Quét thời hạn: %d bước tự động đã thực hiện, %d không thực hiện được; nhắc thời hạn: %d cảnh báo, "
+        "%d đến hạn, %d quá hạn; %d thông báo quá hạn xác nhận đã báo thủ trưởng đơn vị",
+        fired,
+        refused,
+        stages["warned"],
+        stages["due"],
+        stages["escalated"],
+        escalated,
+    )
+    return {"expired": fired, "refused": refused, "alerts": dict(stages), "ack_escalations": escalated}
+
+
+@flow(name="outbox-drain", description="Mở thủ tục tiếp theo, gửi thông báo giữa các đơn vị, bàn giao")
+def outbox_drain(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> dict[str, Any]:
+    logger = get_run_logger()
+    outcomes: Counter[str] = Counter()
+    with _flow_runtime():
+        for _ in range(max_chunks):
+            chunk = drain_outbox_chunk(batch_size)
+            for outcome in chunk:
+                if outcome.outcome in ("retry", "refused"):
+                    logger.warning("Việc %d (%s) chưa xử lý được: %s", outcome.outbox_id, outcome.kind, outcome.detail)
+            outcomes.update(outcome.outcome for outcome in chunk)
+            if len(chunk) < batch_size:
+                break
+    logger.info(
+        "Hàng đợi: %d việc đã xử lý — %d thủ tục tiếp theo đã mở, %d thông báo đã gửi, %d chờ thử lại",
+        sum(outcomes.values()),
+        outcomes["opened"],
+        outcomes["posted"],
+        outcomes["retry"],
+    )
+    return {"handled": sum(outcomes.values()), "outcomes": dict(outcomes)}
+
+
+@flow(name="notice-delivery", description="Gửi thông báo qua thư điện tử và tin nhắn SMS")
+def notice_delivery(batch_size: int | None = None, max_chunks: int = MAX_CHUNKS) -> dict[str, Any]:
+    """``batch_size`` defaults to ``delivery.batch_size`` of config/alerts.yaml."""
+    logger = get_run_logger()
+    total: Counter[str] = Counter()
+    with _flow_runtime() as runtime:
+        size = batch_size or runtime.rulebook.alerts.delivery.batch_size
+        for _ in range(max_chunks):
+            chunk = deliver_chunk(size)
+            total.update(chunk)
+            if sum(chunk.values()) < size:
+                break
+    logger.info(
+        "Gửi thông báo: %d đã gửi, %d chờ gửi lại, %d không gửi được sau số lần thử tối đa",
+        total["sent"] + total["already_recorded"],
+        total["retry"],
+        total["failed"],
+    )
+    return {"sent": total["sent"], "retry": total["retry"], "failed": total["failed"], "outcomes": dict(total)}
