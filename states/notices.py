@@ -181,8 +181,13 @@ def inbox(
         rows = repo.alerts.notices_for(
             actor.unit_code, actor.role, limit=limit, before_id=before_id, unacknowledged=unacknowledged
         )
-        deliveries = repo.queues.deliveries([row["id"] for row in rows])
-        names = repo.alerts.user_names([row["acknowledged_by"] for row in rows if row["acknowledged_by"]])
+        return _shown(repo, rows)
+
+
+def _shown(repo: Repository, rows: list[Record]) -> list[Record]:
+    """Notices with their deliveries and the name of the officer who acknowledged them."""
+    deliveries = repo.queues.deliveries([row["id"] for row in rows])
+    names = repo.alerts.user_names([row["acknowledged_by"] for row in rows if row["acknowledged_by"]])
     by_notice: dict[int, list[Record]] = {}
     for delivery in deliveries:
         by_notice.setdefault(delivery["notice_id"], []).append(delivery)
@@ -192,13 +197,18 @@ def inbox(
     return rows
 
 
+def _require_addressed(notice: Record | None, actor: Actor, notice_id: int) -> Record:
+    # Another unit's notice answers exactly as one that does not exist.
+    if notice is None or notice["unit_code"] != actor.unit_code or notice["role"] not in (None, actor.role):
+        raise NotFoundError(f"Không tìm thấy thông báo số {notice_id}", notice_id=notice_id)
+    return notice
+
+
 def acknowledge(db: Database, actor: Actor, notice_id: int, now: datetime) -> Record:
-    """Record that the officer's unit received the notice; acknowledging twice keeps the first record."""
+    """Record that the officer's unit received the notice; acknowledging twice keeps the first record. The
+    notice comes back as the inbox shows it."""
     with db.transaction() as repo:
-        notice = repo.alerts.notice(notice_id)
-        # Another unit's notice answers exactly as one that does not exist.
-        if notice is None or notice["unit_code"] != actor.unit_code or notice["role"] not in (None, actor.role):
-            raise NotFoundError(f"Không tìm thấy thông báo số {notice_id}", notice_id=notice_id)
+        notice = _require_addressed(repo.alerts.notice(notice_id), actor, notice_id)
         # Nobody may acknowledge a reminder, whatever their role: a clash with what the notice is, not a
         # missing permission.
         if notice["ack_due_at"] is None and notice["kind"] not in ACK_KINDS:
@@ -206,7 +216,7 @@ def acknowledge(db: Database, actor: Actor, notice_id: int, now: datetime) -> Re
         repo.alerts.acknowledge_notice(notice_id, user_id=actor.user_id, at=now)
         stored = repo.alerts.notice(notice_id)
         assert stored is not None
-        return stored
+        return _shown(repo, [stored])[0]
 
 
 @dataclass(frozen=True)

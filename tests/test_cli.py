@@ -81,9 +81,15 @@ def test_sweep_fires_expired_deadlines_of_the_demo(database: str) -> None:
     run("db", "upgrade")
     with time_machine.travel(seeded_at, tick=False):
         seeded = run("demo", "seed")
-        assert "0/0 thời hạn đã xử lý" in run("deadlines", "sweep")
+        first = run("deadlines", "sweep")
+    # Đặng Văn Quang was tested five days before and never checked: the target is missed and, a working day
+    # later, escalated to the head of the commune police; Lý Văn Phong's 12-hour custody is past 80 %.
+    overdue = next(line.split()[0] for line in seeded.splitlines() if "Đặng Văn Quang" in line)
+    assert f"{overdue}  status_check_target  service_target_missed: đã thực hiện — user_confirmed" in first
+    assert "1/1 thời hạn đã xử lý" in first
+    assert "Nhắc hạn: 1 cảnh báo sắp hết hạn, 1 báo quá hạn lên thủ trưởng" in first
     held = next(line.split()[0] for line in seeded.splitlines() if "Lý Văn Phong" in line)
-    with time_machine.travel(seeded_at + timedelta(hours=11), tick=False):  # 19:00: custody (12 h) is over
+    with time_machine.travel(seeded_at + timedelta(hours=2), tick=False):  # 10:00: custody (12 h) is over
         swept = run("deadlines", "sweep")
     assert f"{held}  custody_base  custody_limit_reached: đã thực hiện — determination_required" in swept
     assert "1/1 thời hạn đã xử lý" in swept

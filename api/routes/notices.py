@@ -106,8 +106,4 @@ def list_notices(
     responses=_acknowledge_responses(),
 )
 def acknowledge_notice(notice_id: _NoticeId, wired: ServicesDep, actor: ActorDep) -> NoticeOut:
-    acknowledge(wired.db, actor, notice_id, wired.clock.now())
-    # The notice as the inbox shows it (with deliveries and the acknowledging officer's name): the newest
-    # of the caller's notices below the next id is this one, which ``acknowledge`` found in the inbox.
-    shown = inbox(wired.db, actor, limit=1, before_id=notice_id + 1)
-    return notice_out(shown[0])
+    return notice_out(acknowledge(wired.db, actor, notice_id, wired.clock.now()))
