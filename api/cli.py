@@ -20,6 +20,7 @@ from rich.table import Table
 from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
+from documents.issue import IssueOutcome, Issuer, issue_claimed, pending_requests
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.alerts import sweep_alerts
@@ -580,14 +581,34 @@ def outbox_drain(
     system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
 ) -> None:
     """Xử lý hàng đợi một lần: mở các thủ tục tiếp theo mà các bước đã yêu cầu (liên kết với hồ sơ gốc), gửi
-    thông báo đến các đơn vị nhận — mỗi việc một lần."""
+    thông báo đến các đơn vị nhận, ban hành văn bản (đánh số, lưu tệp) — mỗi việc một lần."""
     outcomes = _as_system(system_user, _drain_all)
     for outcome in outcomes:
         typer.echo(f"{outcome.outbox_id}  {outcome.outcome}  {outcome.dossier_id or '-'}  {outcome.detail}")
     opened = sum(o.outcome == "opened" for o in outcomes)
     followups = sum(o.kind == "start_procedure" for o in outcomes)
     posted = sum(o.outcome == "posted" for o in outcomes)
-    typer.echo(f"{opened}/{followups} thủ tục tiếp theo đã mở; {posted} thông báo đã gửi đến đơn vị nhận")
+    issued = _issue_documents()
+    for document in issued:
+        typer.echo(
+            f"{document.outbox_id}  văn bản {document.outcome}  {document.number_symbol or '-'}  {document.detail}"
+        )
+    typer.echo(
+        f"{opened}/{followups} thủ tục tiếp theo đã mở; {posted} thông báo đã gửi đến đơn vị nhận; "
+        f"{sum(d.outcome == 'issued' for d in issued)} văn bản đã ban hành"
+    )
+
+
+def _issue_documents() -> list[IssueOutcome]:
+    settings, rulebook, db = _settings(), _rulebook(), _database()
+    issuer = Issuer.create(db, rulebook, settings.documents_dir)
+    outcomes: list[IssueOutcome] = []
+    while True:
+        now = SystemClock().now()
+        claimed = pending_requests(db, worker=f"hoso-cli:{os.getpid()}", now=now, lease_seconds=120, limit=200)
+        outcomes += issue_claimed(issuer, claimed, now, retry_seconds=rulebook.alerts.delivery.retry_seconds)
+        if len(claimed) < 200:
+            return outcomes
 
 
 def _drain_all(engine: DossierEngine, system: Actor) -> list[DrainOutcome]:

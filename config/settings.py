@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = 30
     procedures_dir: Path = CONFIG_DIR / "procedures"
     calendars_dir: Path = CONFIG_DIR / "calendars"
+    documents_dir: Path = PROJECT_DIR / "var" / "documents"
+    """Where issued documents are stored (written once; the database keeps their SHA-256)."""
     host: str = "127.0.0.1"
     port: int = 8000
     # Scheduled flows (workflows/flows.py). `hoso serve` runs them itself unless flows is off: a local Prefect

@@ -33,6 +33,8 @@ POSTGRES_URL = os.environ.get("HOSO_TEST_POSTGRES_URL")
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mat-khau-thu-nghiem"
 TABLES = (
+    "documents",
+    "document_counters",
     "notice_deliveries",
     "notices",
     "identity_reviews",

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import exponential_backoff
 
+from documents.issue import IssueOutcome
 from states.alerts import AlertBatch
 from states.notices import AckEscalation
 from states.outbox_drain import DrainOutcome
@@ -32,6 +33,7 @@ from workflows.jobs import (
     ack_chunk,
     alert_chunk,
     delivery_chunk,
+    document_chunk,
     expiry_chunk,
     outbox_chunk,
 )
@@ -115,6 +117,11 @@ def drain_outbox_chunk(batch_size: int) -> list[DrainOutcome]:
 
 
 @_chunk_task
+def issue_documents_chunk(batch_size: int) -> list[IssueOutcome]:
+    return document_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
 def deliver_chunk(batch_size: int) -> dict[str, int]:
     return dict(delivery_chunk(_runtime(), batch_size=batch_size))
 
@@ -165,7 +172,9 @@ def deadline_sweep(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -
     return {"expired": fired, "refused": refused, "alerts": dict(stages), "ack_escalations": escalated}
 
 
-@flow(name="outbox-drain", description="Mở thủ tục tiếp theo, gửi thông báo giữa các đơn vị, bàn giao")
+@flow(
+    name="outbox-drain", description="Mở thủ tục tiếp theo, gửi thông báo giữa các đơn vị, bàn giao, ban hành văn bản"
+)
 def outbox_drain(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> dict[str, Any]:
     logger = get_run_logger()
     outcomes: Counter[str] = Counter()
@@ -178,12 +187,22 @@ def outbox_drain(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> 
             outcomes.update(outcome.outcome for outcome in chunk)
             if len(chunk) < batch_size:
                 break
+        for _ in range(max_chunks):
+            issued = issue_documents_chunk(batch_size)
+            for document in issued:
+                if document.outcome == "retry":
+                    logger.warning("Chưa ban hành được văn bản (việc %d): %s", document.outbox_id, document.detail)
+            outcomes.update("document_" + document.outcome for document in issued)
+            if len(issued) < batch_size:
+                break
     logger.info(
-        "Hàng đợi: %d việc đã xử lý — %d thủ tục tiếp theo đã mở, %d thông báo đã gửi, %d chờ thử lại",
+        "Hàng đợi: %d việc đã xử lý — %d thủ tục tiếp theo đã mở, %d thông báo đã gửi, %d văn bản đã ban hành, "
+        "%d chờ thử lại",
         sum(outcomes.values()),
         outcomes["opened"],
         outcomes["posted"],
-        outcomes["retry"],
+        outcomes["document_issued"],
+        outcomes["retry"] + outcomes["document_retry"],
     )
     return {"handled": sum(outcomes.values()), "outcomes": dict(outcomes)}
 

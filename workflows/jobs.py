@@ -13,9 +13,11 @@ import socket
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
+from documents.issue import IssueOutcome, Issuer, issue_claimed, pending_requests
 from states.accounts import actor_by_username
 from states.actors import Actor
 from states.alerts import AlertBatch, alert_batch, sweep_alerts
@@ -43,6 +45,8 @@ class Runtime:
     channels: Mapping[str, Channel]
     clock: Clock
     worker: str = field(default_factory=worker_name)
+    documents_dir: Path | None = None
+    """Where issued documents are stored; None: this runtime issues none (they wait in the outbox)."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, system_user: str = "system") -> Runtime:
@@ -57,7 +61,8 @@ class Runtime:
         engine = DossierEngine(rulebook, db, clock, clock_skew=settings.clock_skew)
         with db.reading() as repo:
             system = actor_by_username(repo, system_user)
-        return cls(db, rulebook, engine, system, channels_from_settings(settings), clock)
+        channels = channels_from_settings(settings)
+        return cls(db, rulebook, engine, system, channels, clock, documents_dir=settings.documents_dir)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,20 @@ def outbox_chunk(runtime: Runtime, *, batch_size: int) -> list[DrainOutcome]:
     are done; the others stay leased to this worker and are claimed again once the lease ends."""
     claimed = claim_batch(runtime.engine, worker=runtime.worker, batch_size=batch_size)
     return drain_claimed(runtime.engine, runtime.system, claimed)
+
+
+def document_chunk(runtime: Runtime, *, batch_size: int) -> list[IssueOutcome]:
+    """Claim a batch of document requests under a lease and issue each (number, render, store, record in one
+    transaction); a request issued before the failure is never issued again."""
+    if runtime.documents_dir is None:
+        return []
+    now = runtime.clock.now()
+    policy = runtime.rulebook.alerts.delivery
+    claimed = pending_requests(
+        runtime.db, worker=runtime.worker, now=now, lease_seconds=policy.lease_seconds, limit=batch_size
+    )
+    issuer = Issuer.create(runtime.db, runtime.rulebook, runtime.documents_dir)
+    return issue_claimed(issuer, claimed, now, retry_seconds=policy.retry_seconds)
 
 
 def delivery_chunk(runtime: Runtime, *, batch_size: int) -> Counter[str]:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from states.store import statements
 from states.store.alerting import AlertStore
+from states.store.documents import DocumentStore
 from states.store.queues import QueueStore
 from states.store.tables import (
     deadlines,
@@ -38,6 +39,7 @@ class Repository:
         self._conn = connection
         self.alerts = AlertStore(connection)
         self.queues = QueueStore(connection)
+        self.documents = DocumentStore(connection)
 
     # -- dossiers --------------------------------------------------------------------------------------
 

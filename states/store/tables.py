@@ -299,3 +299,42 @@ identity_reviews = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Index("ix_identity_reviews_open", "status", "province_code"),
 )
+
+
+document_counters = Table(
+    "document_counters",
+    metadata,
+    # One gap-free sequence per issuing unit, kind of document (its abbreviation, e.g. QĐ) and year.
+    Column("unit_code", String(40), ForeignKey("units.code"), primary_key=True),
+    Column("doc_type", String(20), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
+    Column("history_seq", Integer, nullable=False),
+    # The request it answers: a request is issued once, with one number.
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False, unique=True),
+    Column("form_code", String(60), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("unit_code", String(40), ForeignKey("units.code"), nullable=False),
+    Column("doc_type", String(20), nullable=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=True),
+    Column("number_symbol", String(80), nullable=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("issued_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("file_path", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("template", String(120), nullable=False),
+    Column("template_sha256", String(64), nullable=False),
+    Column("data_sha256", String(64), nullable=False),
+    Column("verification_code", String(40), nullable=False, unique=True),
+    Index("ix_documents_dossier", "dossier_id", "id"),
+    Index("ix_documents_sha256", "sha256"),
+)

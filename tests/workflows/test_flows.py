@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +48,7 @@ class RecordingChannel:
         self.sent.append(message)
 
 
-def runtime(world: World, channels: Mapping[str, Channel] | None = None) -> Runtime:
+def runtime(world: World, channels: Mapping[str, Channel] | None = None, documents: Path | None = None) -> Runtime:
     return Runtime(
         world.db,
         world.rulebook,
@@ -56,6 +57,7 @@ def runtime(world: World, channels: Mapping[str, Channel] | None = None) -> Runt
         channels or {},
         world.clock,
         worker="kiem-thu-flow",
+        documents_dir=documents,
     )
 
 
@@ -79,10 +81,10 @@ def notices(dossier: Dossier) -> list[dict[str, Any]]:
     return rows
 
 
-def test_each_flow_does_its_part_once(world: World, prefect_api: None) -> None:
+def test_each_flow_does_its_part_once(world: World, prefect_api: None, tmp_path: Path) -> None:
     dossier = waiting_work(world)
     email, sms = RecordingChannel(), RecordingChannel()
-    work = runtime(world, {"email": email, "sms": sms})
+    work = runtime(world, {"email": email, "sms": sms}, tmp_path / "van-ban")
 
     with flows.using_runtime(work):
         swept = flows.deadline_sweep()
@@ -94,6 +96,9 @@ def test_each_flow_does_its_part_once(world: World, prefect_api: None) -> None:
     with flows.using_runtime(work):
         drained = flows.outbox_drain()
     assert drained["outcomes"].get("posted", 0) >= 1
+    requested = [row for row in dossier.outbox() if row["kind"] == "document"]
+    assert drained["outcomes"]["document_issued"] == len(requested) > 0
+    assert {row["status"] for row in dossier.outbox() if row["kind"] == "document"} == {"done"}
     (result,) = [n for n in notices(dossier) if n["title"].startswith("Trả phiếu kết quả")]
     assert (result["unit_code"], result["role"]) == ("CAX-00070", "commune_police")
     assert sorted((d["channel"], d["status"]) for d in result["deliveries"]) == [

@@ -1,0 +1,75 @@
+"""Queries of issued documents and of their numbering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from states.store.tables import document_counters, documents
+
+Record = dict[str, Any]
+
+
+class DocumentStore:
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def next_number(self, unit_code: str, doc_type: str, year: int) -> int:
+        """The next number of the unit's documents of this kind this year. The counter row stays locked until
+        the transaction ends, and a rolled-back issuance rolls its number back: the sequence has no gaps."""
+        key = (
+            document_counters.c.unit_code == unit_code,
+            document_counters.c.doc_type == doc_type,
+            document_counters.c.year == year,
+        )
+        bump = (
+            update(document_counters)
+            .where(*key)
+            .values(last_number=document_counters.c.last_number + 1)
+            .returning(document_counters.c.last_number)
+        )
+        row = self._conn.execute(bump).first()
+        if row is not None:
+            return int(row[0])
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(document_counters).values(unit_code=unit_code, doc_type=doc_type, year=year, last_number=1)
+                )
+            return 1
+        except IntegrityError:
+            # Another transaction issued the first number of the year meanwhile: take the next one after it.
+            row = self._conn.execute(bump).first()
+            assert row is not None
+            return int(row[0])
+
+    def insert_document(self, **values: Any) -> int:
+        result = self._conn.execute(insert(documents).values(**values))
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def document_for_request(self, outbox_id: int) -> Record | None:
+        row = self._conn.execute(select(documents).where(documents.c.outbox_id == outbox_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def documents_of(self, dossier_id: str) -> list[Record]:
+        query = select(documents).where(documents.c.dossier_id == dossier_id).order_by(documents.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def by_sha256(self, sha256: str) -> list[Record]:
+        query = select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def by_verification_code(self, code: str) -> Record | None:
+        row = self._conn.execute(select(documents).where(documents.c.verification_code == code)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def numbers(self, unit_code: str, doc_type: str, year: int) -> list[int]:
+        query = (
+            select(documents.c.number)
+            .where(documents.c.unit_code == unit_code, documents.c.doc_type == doc_type, documents.c.year == year)
+            .order_by(documents.c.number)
+        )
+        return [int(n) for n in self._conn.scalars(query) if n is not None]

@@ -1,0 +1,106 @@
+"""Documents a step asks for are issued once: numbered in the unit's sequence, rendered in the NĐ 30 layout,
+stored with their SHA-256 and linked to the step that asked for them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+
+from documents.issue import Issuer, pending_requests
+from tests.conftest import Dossier, World
+from tests.states.test_custody import held
+
+
+@pytest.fixture
+def issuer(world: World, tmp_path: Path) -> Iterator[Issuer]:
+    yield Issuer.create(world.db, world.rulebook, tmp_path / "van-ban")
+
+
+def issue_all(world: World, issuer: Issuer) -> list[str]:
+    now = world.clock.now()
+    claimed = pending_requests(world.db, worker="thu-nghiem", now=now, lease_seconds=60, limit=50)
+    return [issuer.issue(outbox_id, now).outcome for outbox_id in claimed]
+
+
+def documents(dossier: Dossier) -> list[dict[str, Any]]:
+    with dossier.world.db.reading() as repo:
+        return repo.documents.documents_of(dossier.id)
+
+
+def text_of(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_a_custody_order_is_issued_numbered_stored_and_linked_to_its_step(world: World, issuer: Issuer) -> None:
+    dossier = held(world)
+    assert issue_all(world, issuer) == ["issued"] * len([r for r in dossier.outbox() if r["kind"] == "document"])
+    by_form = {str(d["form_code"]): d for d in documents(dossier)}
+    order = by_form["xlvphc.tam_giu"]
+    assert order["number_symbol"] == "01/QĐ-CAX"
+    assert (order["unit_code"], order["year"], order["number"]) == ("CAX-00070", 2026, 1)
+    saved = dossier.saved()
+    step = next(entry for entry in saved["history"] if entry["event"] == "custody_ordered")
+    assert order["history_seq"] == step["seq"]
+    stored = issuer.files.read(str(order["file_path"]))
+    assert hashlib.sha256(stored).hexdigest() == order["sha256"] and len(stored) == order["size_bytes"]
+    text = text_of(stored)
+    assert "Số: 01/QĐ-CAX" in text
+    assert "QUYẾT ĐỊNH" in text and "Về việc tạm giữ người theo thủ tục hành chính" in text
+    assert "Hoàn Kiếm, ngày 02 tháng 3 năm 2026" in text
+    assert "Họ và tên: Nguyễn Văn Thử" in text.replace("\t", " ") or "Nguyễn Văn Thử" in text
+    assert "01/QĐ" in text  # the decision number the custody officer recorded
+    assert text == unicodedata.normalize("NFC", text)
+    assert "{{" not in text and "{%" not in text
+
+
+def test_issuing_twice_issues_nothing_more_and_numbers_follow_on(world: World, issuer: Issuer) -> None:
+    first = held(world)
+    issue_all(world, issuer)
+    before = documents(first)
+    assert issue_all(world, issuer) == []
+    assert documents(first) == before
+    world.at("2026-03-02T08:00:00+07:00")
+    second = held(world)
+    issue_all(world, issuer)
+    numbers = [d["number_symbol"] for d in documents(second) if d["form_code"] == "xlvphc.tam_giu"]
+    assert numbers == ["02/QĐ-CAX"]
+
+
+def test_a_request_claimed_by_a_dead_worker_is_issued_once_after_its_lease(world: World, issuer: Issuer) -> None:
+    dossier = held(world)
+    now = world.clock.now()
+    lost = pending_requests(world.db, worker="chet", now=now, lease_seconds=60, limit=50)
+    assert lost and pending_requests(world.db, worker="khac", now=now, lease_seconds=60, limit=50) == []
+    world.at("2026-03-02T09:00:00+07:00")
+    assert issue_all(world, issuer) == ["issued"] * len(lost)
+    assert len(documents(dossier)) == len(lost)
+    assert [issuer.issue(outbox_id, world.clock.now()).outcome for outbox_id in lost] == ["skipped"] * len(lost)
+
+
+def test_a_failed_rendering_takes_no_number(world: World, issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    dossier = held(world)
+
+    def broken(self: Issuer, data: object) -> tuple[bytes, str]:
+        raise OSError("đĩa đầy")
+
+    monkeypatch.setattr(Issuer, "_render", broken)
+    now = world.clock.now()
+    claimed = pending_requests(world.db, worker="thu-nghiem", now=now, lease_seconds=60, limit=50)
+    with pytest.raises(OSError):
+        issuer.issue(claimed[0], now)
+    monkeypatch.undo()
+    for outbox_id in claimed:
+        issuer.issue(outbox_id, now)
+    assert [d["number"] for d in documents(dossier) if d["doc_type"] == "QĐ"] == [1]
