@@ -20,6 +20,7 @@ from rich.table import Table
 from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
+from documents.files import FileStore
 from documents.issue import IssueOutcome, Issuer, issue_claimed, pending_requests
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
@@ -27,6 +28,7 @@ from states.alerts import sweep_alerts
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
+from states.documents_view import verify_bytes
 from states.engine import DossierEngine
 from states.errors import HosoError, InvalidInputError
 from states.legal_text import day_by_day, day_words, parse_period
@@ -53,7 +55,9 @@ deadlines_app = typer.Typer(help="Thời hạn", no_args_is_help=True)
 dossiers_app = typer.Typer(help="Hồ sơ", no_args_is_help=True)
 outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
 calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
+documents_app = typer.Typer(help="Văn bản đã ban hành", no_args_is_help=True)
 for sub, name in (
+    (documents_app, "documents"),
     (calendar_app, "calendar"),
     (deadlines_app, "deadlines"),
     (dossiers_app, "dossiers"),
@@ -630,3 +634,23 @@ def demo_seed() -> None:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
     for line in lines:
         console.print(line, highlight=False)
+
+
+@documents_app.command("verify")
+def documents_verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Tệp .docx cần xác minh")],
+) -> None:
+    """Đối chiếu SHA-256 của tệp với các văn bản đã ban hành (mã thoát 0: hợp lệ, 1: không)."""
+    settings = _settings()
+    answer = verify_bytes(_database(), file.read_bytes(), FileStore(settings.documents_dir).read)
+    document = answer["document"]
+    if answer["valid"] and document is not None:
+        typer.echo(f"Hợp lệ: {document['title']} {document['number_symbol'] or ''}".rstrip())
+        typer.echo(f"Đơn vị ban hành: {document['unit_name']} — {document['issued_at']}")
+        if not answer["stored_intact"]:
+            typer.echo("Lưu ý: tệp lưu trữ của văn bản này không còn nguyên vẹn")
+    else:
+        typer.echo(f"Không hợp lệ: {answer['reason']}")
+    typer.echo(answer["signature_note"])
+    if not answer["valid"]:
+        raise typer.Exit(code=1)

@@ -379,3 +379,36 @@ class NoticeOut(BaseModel):
         description="Thời điểm báo thủ trưởng đơn vị vì quá hạn chưa xác nhận (ISO 8601, có múi giờ)"
     )
     deliveries: list[NoticeDeliveryOut] = Field(description="Các lần gửi qua email, SMS tới cán bộ của đơn vị")
+
+
+class DocumentOut(BaseModel):
+    id: int = Field(description="Số của văn bản trong hoso")
+    form_code: str = Field(description="Mã biểu mẫu")
+    title: str = Field(description="Tên biểu mẫu")
+    number_symbol: str | None = Field(description="Số, ký hiệu (không có với đơn của công dân)")
+    issued_at: str = Field(description="Thời điểm ban hành (ISO 8601)")
+    unit: str = Field(description="Mã đơn vị ban hành")
+    unit_name: str = Field(description="Tên đơn vị ban hành")
+    sha256: str = Field(description="SHA-256 của tệp .docx đã ban hành")
+    size: int = Field(description="Kích thước tệp (byte)")
+    verification_code: str = Field(description="Mã xác minh (đường dẫn của mã QR)")
+    history_seq: int = Field(description="Số thứ tự bước trong lịch sử hồ sơ đã yêu cầu văn bản")
+
+
+class VerifiedDocumentOut(BaseModel):
+    """What anyone holding a document may learn of it: no person's name, no dossier."""
+
+    form_code: str
+    title: str = Field(description="Tên biểu mẫu")
+    number_symbol: str | None = Field(description="Số, ký hiệu")
+    unit_name: str = Field(description="Tên đơn vị ban hành")
+    issued_at: str = Field(description="Thời điểm ban hành (ISO 8601)")
+
+
+class DocumentVerificationOut(BaseModel):
+    valid: bool = Field(description="Văn bản do hoso ban hành và chưa bị sửa đổi")
+    reason: str | None = Field(description="Lý do khi không hợp lệ")
+    stored_intact: bool | None = Field(description="Tệp lưu trữ của văn bản còn nguyên vẹn (khi tìm thấy văn bản)")
+    document: VerifiedDocumentOut | None
+    signature: str | None = Field(description="Kết quả kiểm tra chữ ký số: luôn null vì chưa hỗ trợ")
+    signature_note: str = Field(description="Ghi chú về chữ ký số")

@@ -54,6 +54,10 @@ class DocumentStore:
         row = self._conn.execute(select(documents).where(documents.c.outbox_id == outbox_id)).mappings().first()
         return dict(row) if row is not None else None
 
+    def document(self, document_id: int) -> Record | None:
+        row = self._conn.execute(select(documents).where(documents.c.id == document_id)).mappings().first()
+        return dict(row) if row is not None else None
+
     def documents_of(self, dossier_id: str) -> list[Record]:
         query = select(documents).where(documents.c.dossier_id == dossier_id).order_by(documents.c.id)
         return [dict(row) for row in self._conn.execute(query).mappings()]

@@ -84,7 +84,10 @@ def _generate(base_url: str, workdir: Path) -> ModuleType:
     document = workdir / "openapi.json"
     document.write_text(json.dumps(httpx.get(f"{base_url}/openapi.json", timeout=10).json()), encoding="utf-8")
     config = workdir / "generator.json"
-    config.write_text(json.dumps({"package_name_override": PACKAGE, "post_hooks": []}), encoding="utf-8")
+    # A .docx download is plain bytes to a generated client.
+    binary = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "application/octet-stream"}
+    settings = {"package_name_override": PACKAGE, "post_hooks": [], "content_type_overrides": binary}
+    config.write_text(json.dumps(settings), encoding="utf-8")
     output = workdir / "generated" / PACKAGE
     command = [str(GENERATOR), "generate", "--path", str(document), "--meta", "none"]
     command += ["--output-path", str(output), "--config", str(config), "--fail-on-warning"]

@@ -1,0 +1,132 @@
+"""Issued documents: a dossier's list, one document's file, and the public check of a file or a verification
+code (what the QR code printed on a document points to)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Path, Response, UploadFile
+
+from api.deps import ActorDep, ServicesDep
+from api.errors import MAX_BODY_BYTES, BodyRejected, ProblemRoute, problem_responses
+from api.schemas import DocumentOut, DocumentVerificationOut
+from documents.files import FileStore
+from states.documents_view import document_file, dossier_documents, verify_bytes, verify_code
+
+router = APIRouter(prefix="/api/v1", tags=["Văn bản"], route_class=ProblemRoute)
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_DOCUMENT_ID = 2_147_483_647
+MAX_UPLOAD_BYTES = MAX_BODY_BYTES
+"""An uploaded file is capped by the request body limit (1 MiB, multipart overhead included); an issued
+.docx is a few tens of KiB."""
+
+_DocumentId = Annotated[int, Path(ge=1, le=MAX_DOCUMENT_ID, description="Số của văn bản")]
+_Code = Annotated[str, Path(min_length=1, max_length=40, description="Mã xác minh in trên văn bản")]
+
+
+class DocxResponse(Response):
+    media_type = DOCX_MEDIA_TYPE
+
+
+def ascii_file_name(form_code: str, number_symbol: str | None, document_id: int) -> str:
+    """A file name any browser and mail client keeps: diacritics dropped, anything else but letters, digits,
+    dots, underscores and hyphens turned into hyphens."""
+    stem = f"{form_code}-{number_symbol}" if number_symbol else f"{form_code}-{document_id}"
+    plain = unicodedata.normalize("NFKD", stem.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-._") or f"van-ban-{document_id}"
+    return f"{cleaned}.docx"
+
+
+def _store(wired: ServicesDep) -> FileStore:
+    return FileStore(wired.settings.documents_dir)
+
+
+def _file_responses() -> dict[int | str, dict[str, Any]]:
+    responses = problem_responses(401, 404, 409, 422)
+    responses[404]["description"] = "Không có văn bản này, hoặc hồ sơ của văn bản ngoài thẩm quyền địa bàn"
+    responses[409]["description"] = "Tệp lưu trữ đã bị thay đổi sau khi ban hành (hoặc không còn): không được cấp"
+    responses[200] = {
+        "description": "Tệp .docx đã ban hành",
+        "content": {DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {"Content-Disposition": {"description": "Tên tệp (ASCII)", "schema": {"type": "string"}}},
+    }
+    return responses
+
+
+def _verify_code_responses() -> dict[int | str, dict[str, Any]]:
+    responses = problem_responses(404, 422)
+    responses[404]["description"] = "Không có văn bản nào mang mã xác minh này"
+    return responses
+
+
+def _verify_file_responses() -> dict[int | str, dict[str, Any]]:
+    responses = problem_responses(400, 413, 415, 422)
+    responses[413]["description"] = "Tệp gửi lên vượt quá 1 MiB"
+    return responses
+
+
+@router.get(
+    "/dossiers/{dossier_id}/documents",
+    response_model=list[DocumentOut],
+    summary="Các văn bản đã ban hành của hồ sơ",
+    description="Cũ nhất trước. Hồ sơ ngoài thẩm quyền địa bàn được trả lời như hồ sơ không có.",
+    operation_id="list_dossier_documents",
+    responses=problem_responses(401, 404, 422),
+)
+def list_documents(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> list[DocumentOut]:
+    with wired.db.reading() as repo:
+        rows = dossier_documents(repo, wired.rulebook.regimes, actor, dossier_id)
+    return [DocumentOut.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/documents/{document_id}/file",
+    response_class=DocxResponse,
+    summary="Tải tệp văn bản",
+    description="Tệp chỉ được cấp khi SHA-256 của tệp lưu trữ còn khớp với giá trị đã ghi lúc ban hành.",
+    operation_id="download_document",
+    responses=_file_responses(),
+)
+def download_document(document_id: _DocumentId, wired: ServicesDep, actor: ActorDep) -> DocxResponse:
+    with wired.db.reading() as repo:
+        found = document_file(repo, wired.rulebook.regimes, actor, document_id, _store(wired).read)
+    name = ascii_file_name(found.document["form_code"], found.document["number_symbol"], document_id)
+    return DocxResponse(
+        content=found.content,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/documents/verify/{code}",
+    response_model=DocumentVerificationOut,
+    summary="Xác minh văn bản theo mã (công khai)",
+    description="Không cần đăng nhập: là địa chỉ mã QR trên văn bản trỏ tới. Không cho biết tên người trong văn "
+    "bản hay hồ sơ. Chữ ký số chưa được kiểm tra.",
+    operation_id="verify_document_code",
+    responses=_verify_code_responses(),
+)
+def verify_by_code(code: _Code, wired: ServicesDep) -> DocumentVerificationOut:
+    return DocumentVerificationOut.model_validate(verify_code(wired.db, code, _store(wired).read))
+
+
+@router.post(
+    "/documents/verify",
+    response_model=DocumentVerificationOut,
+    summary="Xác minh tệp văn bản (công khai)",
+    description="Không cần đăng nhập. SHA-256 của tệp gửi lên được đối chiếu với các văn bản hoso đã ban hành: "
+    "chỉ tệp nguyên vẹn mới hợp lệ. Chữ ký số chưa được kiểm tra.",
+    operation_id="verify_document_file",
+    responses=_verify_file_responses(),
+)
+def verify_by_file(
+    file: Annotated[UploadFile, File(description="Tệp .docx cần xác minh")], wired: ServicesDep
+) -> DocumentVerificationOut:
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise BodyRejected(413, "body_too_large", f"Tệp gửi lên vượt quá giới hạn {MAX_UPLOAD_BYTES // 1024} KiB")
+    return DocumentVerificationOut.model_validate(verify_bytes(wired.db, data, _store(wired).read))
