@@ -27,11 +27,11 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path, and bench/transitions.py would hide the
 # `transitions` library that the engine imports.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import tempfile
 import time
@@ -43,9 +43,10 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import text
 
+from bench.scaffold import HELD_STEPS, add_officers, add_postgres_option
 from config import CONFIG_DIR
 from documents.issue import TEMPLATE, TEMPLATES_DIR, Issuer, pending_requests
-from states.accounts import actor_by_username, create_unit, create_user
+from states.accounts import actor_by_username, create_unit
 from states.actors import Actor
 from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
@@ -60,30 +61,6 @@ OFFICERS = {
     "police": ("commune_police", "CAX-00070"),
     "chief": ("custody_officer", "CAX-00070"),
 }
-HELD: list[tuple[str, str, dict[str, Any]]] = [
-    (
-        "police",
-        "test_positive",
-        {
-            "tested_at": "2026-03-02T07:00:00+07:00",
-            "test_ground": "caught_using",
-            "sample_type": "urine",
-            "substances": "Heroin",
-        },
-    ),
-    ("police", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
-    (
-        "chief",
-        "custody_ordered",
-        # The clock stays at 08:00: each fact lies between the previous step and the allowed clock skew.
-        {
-            "decision_number": "1/QĐ",
-            "ordered_at": "2026-03-02T08:01:00+07:00",
-            "custody_started_at": "2026-03-02T08:00:00+07:00",
-            "custody_place": "Trụ sở",
-        },
-    ),
-]
 TEMPLATE_PATH = TEMPLATES_DIR / TEMPLATE
 
 
@@ -127,7 +104,7 @@ class Requests:
         self.opened += 1
         subject = SubjectInput(f"Người thử {serial}", BORN, make_id_number("001", BORN, "male", serial), "00070")
         dossier_id = self.engine.open_dossier(self.actors["police"], "addiction_determination", subject)
-        for version, (who, event, payload) in enumerate(HELD, start=1):
+        for version, (who, event, payload) in enumerate(HELD_STEPS, start=1):
             self.engine.fire(self.actors[who], dossier_id, event, payload, version)
 
 
@@ -142,17 +119,7 @@ def prepare(url: str, rulebook: Rulebook) -> Database:
             kind="commune_police",
             commune_code="00070",
         )
-        for username, (role, unit) in OFFICERS.items():
-            create_user(
-                repo,
-                rulebook.regimes,
-                username=username,
-                password="benchmark-password",
-                full_name=f"Cán bộ {username}",
-                role=role,
-                unit_code=unit,
-                now=OPENED_AT,
-            )
+        add_officers(repo, rulebook, OFFICERS, OPENED_AT)
     return db
 
 
@@ -228,11 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--documents", type=int, default=500, help="documents per side")
     parser.add_argument("--rounds", type=int, default=4, help="turns taken by the issuing path and bare docxtpl")
     parser.add_argument("--profile", action="store_true", help="cProfile the issuing side (stderr; it slows that side)")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("HOSO_BENCH_POSTGRES_URL"),
-        help="scratch PostgreSQL database (its schema is dropped); default HOSO_BENCH_POSTGRES_URL",
-    )
+    add_postgres_option(parser)
     args: Any = parser.parse_args(argv)
     rulebook = load_rulebook(CONFIG_DIR)
     with tempfile.TemporaryDirectory() as folder:

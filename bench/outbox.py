@@ -25,6 +25,7 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path, and bench/transitions.py would hide the
 # `transitions` library that the engine imports.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import os
@@ -47,6 +48,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import text
 
+from bench.scaffold import add_postgres_option
 from config import CONFIG_DIR
 from states.accounts import create_unit, create_user
 from states.actors import Actor
@@ -225,11 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notices", type=int, default=10_000, help="notices per side (one email each)")
     parser.add_argument("--rounds", type=int, default=4, help="turns taken by the delivery path and the bare loop")
     parser.add_argument("--batch-size", type=int, default=None, help="rows claimed at once (default: alerts.yaml)")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("HOSO_BENCH_POSTGRES_URL"),
-        help="scratch PostgreSQL database (its schema is dropped); default HOSO_BENCH_POSTGRES_URL",
-    )
+    add_postgres_option(parser)
     args: Any = parser.parse_args(argv)
     rulebook = load_rulebook(CONFIG_DIR)
     batch_size = args.batch_size or rulebook.alerts.delivery.batch_size

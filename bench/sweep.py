@@ -30,10 +30,10 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path, and bench/transitions.py would hide the
 # `transitions` library that the engine imports.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import json
-import os
 import random
 import shutil
 import tempfile
@@ -47,8 +47,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, text
 
+from bench.scaffold import add_officers, add_postgres_option
 from config import CONFIG_DIR
-from states.accounts import actor_by_username, create_unit, create_user
+from states.accounts import actor_by_username, create_unit
 from states.alerts import sweep_alerts
 from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
@@ -115,17 +116,7 @@ def load(db: Database, rulebook: Rulebook, shape: Shape) -> None:
             kind="commune_police",
             commune_code="00070",
         )
-        for username, (role, _, _) in OFFICERS.items():
-            create_user(
-                repo,
-                rulebook.regimes,
-                username=username,
-                password="benchmark-password",
-                full_name=f"Cán bộ {username}",
-                role=role,
-                unit_code=UNIT,
-                now=clock.now(),
-            )
+        add_officers(repo, rulebook, {name: (role, UNIT) for name, (role, _, _) in OFFICERS.items()}, clock.now())
     with db.engine.begin() as conn:
         for username, (_, email, phone) in OFFICERS.items():
             conn.execute(
@@ -507,11 +498,7 @@ def main() -> None:
     parser.add_argument("--deadlines", type=int, default=1_000_000, help="open deadlines (1 %% overdue)")
     parser.add_argument("--rounds", type=int, default=2, help="turns taken by the real and the bare sweep")
     parser.add_argument("--batch-size", type=int, default=500, help="deadlines per sweep transaction")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("HOSO_BENCH_POSTGRES_URL"),
-        help="scratch PostgreSQL database (schema dropped and recreated); default HOSO_BENCH_POSTGRES_URL",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     rulebook = load_rulebook(CONFIG_DIR)
     shape = Shape(max(PER_DOSSIER, args.deadlines))

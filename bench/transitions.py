@@ -23,6 +23,7 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path, and the file's name would hide the
 # `transitions` library that the engine imports.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import hashlib
@@ -37,8 +38,9 @@ from typing import Any
 from sqlalchemy import text
 
 from api.life_story import EngineDriver, StoryUnits, create_world, person, run_story, steps_count
+from bench.scaffold import HELD_STEPS, add_officers
 from config import CONFIG_DIR
-from states.accounts import actor_by_username, create_unit, create_user
+from states.accounts import actor_by_username, create_unit
 from states.actors import Actor
 from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
@@ -48,28 +50,7 @@ from states.store.database import Database
 from states.store.migrate import fresh_database
 
 PATH: list[tuple[str, str, dict[str, Any]]] = [
-    (
-        "police",
-        "test_positive",
-        {
-            "tested_at": "2026-03-02T07:00:00+07:00",
-            "test_ground": "caught_using",
-            "sample_type": "urine",
-            "substances": "Heroin",
-        },
-    ),
-    ("police", "status_checked", {"art27_case": "b", "penal_256a_window": "none"}),
-    (
-        "chief",
-        "custody_ordered",
-        # The clock stays at 08:00: each fact lies between the previous step and the allowed clock skew.
-        {
-            "decision_number": "1/QĐ",
-            "ordered_at": "2026-03-02T08:01:00+07:00",
-            "custody_started_at": "2026-03-02T08:00:00+07:00",
-            "custody_place": "Trụ sở",
-        },
-    ),
+    *HELD_STEPS,
     ("police", "request_sent", {"facility_unit": "YT-01-01", "request_number": "1/GĐN"}),
     (
         "clerk",
@@ -96,17 +77,7 @@ def prepare(url: str, rulebook: Rulebook, clock: FixedClock) -> tuple[Database, 
     with db.transaction() as repo:
         create_unit(repo, rulebook.regimes, code="CAX-00070", name="CA", kind="commune_police", commune_code="00070")
         create_unit(repo, rulebook.regimes, code="YT-01-01", name="YT", kind="health_facility", province_code="01")
-        for username, (role, unit) in OFFICERS.items():
-            create_user(
-                repo,
-                rulebook.regimes,
-                username=username,
-                password="benchmark-password",
-                full_name=username,
-                role=role,
-                unit_code=unit,
-                now=clock.now(),
-            )
+        add_officers(repo, rulebook, OFFICERS, clock.now())
     with db.reading() as repo:
         actors = {username: actor_by_username(repo, username) for username in OFFICERS}
     return db, actors
