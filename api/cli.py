@@ -21,7 +21,7 @@ from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from documents.files import FileStore
-from documents.issue import IssueOutcome, Issuer, issue_claimed, pending_requests
+from documents.issue import IssueOutcome, Issuer, issue_batch
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.alerts import sweep_alerts
@@ -608,10 +608,9 @@ def _issue_documents() -> list[IssueOutcome]:
     issuer = Issuer.create(db, rulebook, settings.documents_dir)
     outcomes: list[IssueOutcome] = []
     while True:
-        now = SystemClock().now()
-        claimed = pending_requests(db, worker=f"hoso-cli:{os.getpid()}", now=now, lease_seconds=120, limit=200)
-        outcomes += issue_claimed(issuer, claimed, now, retry_seconds=rulebook.alerts.delivery.retry_seconds)
-        if len(claimed) < 200:
+        batch = issue_batch(issuer, worker=f"hoso-cli:{os.getpid()}", now=SystemClock().now(), batch_size=200)
+        outcomes += batch
+        if len(batch) < 200 or all(outcome.outcome == "retry" for outcome in batch):
             return outcomes
 
 

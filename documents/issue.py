@@ -260,3 +260,10 @@ def issue_claimed(issuer: Issuer, outbox_ids: list[int], now: datetime, *, retry
                 )
             outcomes.append(IssueOutcome(outbox_id, "retry", None, None, reason))
     return outcomes
+
+
+def issue_batch(issuer: Issuer, *, worker: str, now: datetime, batch_size: int) -> list[IssueOutcome]:
+    """Claim up to ``batch_size`` document requests under the policy's lease and issue each."""
+    policy = issuer.rulebook.alerts.delivery
+    claimed = pending_requests(issuer.db, worker=worker, now=now, lease_seconds=policy.lease_seconds, limit=batch_size)
+    return issue_claimed(issuer, claimed, now, retry_seconds=policy.retry_seconds)

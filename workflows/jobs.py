@@ -17,12 +17,12 @@ from pathlib import Path
 
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
-from documents.issue import IssueOutcome, Issuer, issue_claimed, pending_requests
+from documents.issue import IssueOutcome, Issuer, issue_batch
 from states.accounts import actor_by_username
 from states.actors import Actor
 from states.alerts import AlertBatch, alert_batch, sweep_alerts
 from states.clock import Clock, SystemClock
-from states.delivery import Channel, claim_deliveries, deliver_claimed
+from states.delivery import Channel, deliver_batch
 from states.engine import DossierEngine
 from states.notices import AckEscalation, escalate_unacknowledged
 from states.outbox_drain import DrainOutcome, claim_batch, drain_claimed
@@ -124,21 +124,21 @@ def document_chunk(runtime: Runtime, *, batch_size: int) -> list[IssueOutcome]:
     transaction); a request issued before the failure is never issued again."""
     if runtime.documents_dir is None:
         return []
-    now = runtime.clock.now()
-    policy = runtime.rulebook.alerts.delivery
-    claimed = pending_requests(
-        runtime.db, worker=runtime.worker, now=now, lease_seconds=policy.lease_seconds, limit=batch_size
-    )
     issuer = Issuer.create(runtime.db, runtime.rulebook, runtime.documents_dir)
-    return issue_claimed(issuer, claimed, now, retry_seconds=policy.retry_seconds)
+    return issue_batch(issuer, worker=runtime.worker, now=runtime.clock.now(), batch_size=batch_size)
 
 
 def delivery_chunk(runtime: Runtime, *, batch_size: int) -> Counter[str]:
     """Claim a batch of due deliveries under a lease and send each; a send already recorded is never
     repeated, the unsent rest waits for the lease to end."""
-    now = runtime.clock.now
-    claimed = claim_deliveries(runtime.db, runtime.rulebook, now(), worker=runtime.worker, batch_size=batch_size)
-    return deliver_claimed(runtime.db, runtime.rulebook, runtime.channels, claimed, worker=runtime.worker, clock=now)
+    return deliver_batch(
+        runtime.db,
+        runtime.rulebook,
+        runtime.channels,
+        worker=runtime.worker,
+        clock=runtime.clock.now,
+        batch_size=batch_size,
+    )
 
 
 # -- whole passes -------------------------------------------------------------------------------------------
