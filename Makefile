@@ -11,7 +11,12 @@ export HOSO_DATABASE_URL ?= sqlite:///$(CURDIR)/var/hoso.sqlite3
 # The suite runs in this many processes (pytest-xdist); each gets its own PostgreSQL database <name>_gwN.
 TEST_WORKERS ?= 2
 
-.PHONY: setup client-generator demo serve test lint typecheck clean
+# Debian packages for the signed PDF copies of documents (LibreOffice headless, fonts with every Vietnamese
+# letter, pdftoppm/pdftotext for the tests). Installed when the set-up runs as root with apt-get; otherwise
+# the set-up says what is missing, documents stay .docx with a note, and the PDF tests are skipped.
+SYSTEM_PACKAGES := libreoffice-writer-nogui fonts-liberation2 poppler-utils
+
+.PHONY: setup system-packages client-generator demo serve test lint typecheck clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +24,23 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) system-packages
+
+system-packages:
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Cài gói hệ thống cho bản PDF ký số:$$missing"; \
+		if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null 2>&1; then \
+			echo "CẢNH BÁO: không cài được$$missing — văn bản chỉ có bản .docx, các kiểm thử PDF sẽ bị bỏ qua."; \
+		fi; \
+	else \
+		echo "LƯU Ý: thiếu gói$$missing (cần quyền root để cài bằng apt-get) — văn bản chỉ có bản .docx," \
+			"chưa có bản PDF ký số; các kiểm thử PDF sẽ bị bỏ qua."; \
+	fi
 
 $(CLIENT_STAMP): Makefile
 	$(PYTHON) -m venv $(CLIENT_VENV)

@@ -20,15 +20,19 @@ from rich.table import Table
 from api.demo import seed
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
+from documents.demo_ca import ensure_demo_ca, ensure_unit_key
 from documents.files import FileStore
-from documents.issue import IssueOutcome, Issuer, issue_batch
+from documents.issue import IssueOutcome, issue_batch
+from documents.pdf_stage import PdfOutcome, pdf_batch
+from documents.setup import DocumentSetup
+from documents.signing import load_trust_roots
+from documents.verification import verify_file
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.alerts import sweep_alerts
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
-from states.documents_view import verify_bytes
 from states.engine import DossierEngine
 from states.errors import HosoError, InvalidInputError
 from states.legal_text import day_by_day, day_words, parse_period
@@ -592,26 +596,77 @@ def outbox_drain(
     opened = sum(o.outcome == "opened" for o in outcomes)
     followups = sum(o.kind == "start_procedure" for o in outcomes)
     posted = sum(o.outcome == "posted" for o in outcomes)
-    issued = _issue_documents()
+    issued, pdfs = _issue_documents()
     for document in issued:
         typer.echo(
             f"{document.outbox_id}  văn bản {document.outcome}  {document.number_symbol or '-'}  {document.detail}"
         )
+    for pdf in pdfs:
+        typer.echo(f"{pdf.outbox_id}  bản PDF {pdf.outcome}  văn bản {pdf.document_id}  {pdf.detail}")
     typer.echo(
         f"{opened}/{followups} thủ tục tiếp theo đã mở; {posted} thông báo đã gửi đến đơn vị nhận; "
-        f"{sum(d.outcome == 'issued' for d in issued)} văn bản đã ban hành"
+        f"{sum(d.outcome == 'issued' for d in issued)} văn bản đã ban hành; "
+        f"{sum(p.outcome == 'signed' for p in pdfs)} bản PDF đã ký số"
     )
 
 
-def _issue_documents() -> list[IssueOutcome]:
-    settings, rulebook, db = _settings(), _rulebook(), _database()
-    issuer = Issuer.create(db, rulebook, settings.documents_dir)
-    outcomes: list[IssueOutcome] = []
+def _issue_documents(
+    db: Database | None = None, rulebook: Rulebook | None = None
+) -> tuple[list[IssueOutcome], list[PdfOutcome]]:
+    """Issue every waiting document, then make and sign the PDF of each (the outbox-drain flow's documents)."""
+    db, rulebook = db or _database(), rulebook or _rulebook()
+    setup = DocumentSetup.from_settings(_settings())
+    return _issue_all(setup, db, rulebook), _sign_all(setup, db, rulebook)
+
+
+def _issue_all(setup: DocumentSetup, db: Database, rulebook: Rulebook) -> list[IssueOutcome]:
+    issuer, issued = setup.issuer(db, rulebook), []
     while True:
         batch = issue_batch(issuer, worker=f"hoso-cli:{os.getpid()}", now=SystemClock().now(), batch_size=200)
-        outcomes += batch
+        issued += batch
         if len(batch) < 200 or all(outcome.outcome == "retry" for outcome in batch):
-            return outcomes
+            return issued
+
+
+def _sign_all(setup: DocumentSetup, db: Database, rulebook: Rulebook) -> list[PdfOutcome]:
+    finisher, policy, pdfs = setup.finisher(db), rulebook.alerts.delivery, []
+    while True:
+        signed = pdf_batch(
+            finisher,
+            worker=f"hoso-cli:{os.getpid()}",
+            now=SystemClock().now(),
+            batch_size=20,
+            lease_seconds=policy.lease_seconds,
+            retry_seconds=policy.retry_seconds,
+        )
+        pdfs += signed
+        if len(signed) < 20 or all(outcome.outcome == "retry" for outcome in signed):
+            return pdfs
+
+
+def _demo_documents(db: Database, rulebook: Rulebook) -> list[str]:
+    """The seeded dossiers' documents, issued and signed: a local test CA (never for real use) gives a key to
+    every unit that has officers, so a new user finds signed decisions at once."""
+    settings = _settings()
+    setup = DocumentSetup.from_settings(settings)
+    issued = _issue_all(setup, db, rulebook)
+    keys = settings.signing_keys_dir
+    if keys is not None and settings.signing_pkcs11_module is None:
+        ensure_demo_ca(keys)
+        with db.reading() as repo:
+            officer_units = {str(user["unit_code"]) for user in repo.all_users()}
+            units = [unit for unit in repo.all_units() if unit["code"] in officer_units]
+        for unit in units:
+            ensure_unit_key(keys, str(unit["code"]), str(unit["name"]))
+    pdfs = _sign_all(setup, db, rulebook)
+    lines = [
+        f"Văn bản của các hồ sơ mẫu: {sum(d.outcome == 'issued' for d in issued)} văn bản đã ban hành "
+        f"(thư mục {setup.documents_dir}), {sum(p.outcome == 'signed' for p in pdfs)} bản PDF đã ký số "
+        f"bằng khóa của CA thử nghiệm ({keys})."
+    ]
+    if any(p.outcome == "unavailable" for p in pdfs):
+        lines.append(f"LƯU Ý: {setup.finisher(db).converter.unavailable_reason_vi()}")
+    return lines
 
 
 def _drain_all(engine: DossierEngine, system: Actor) -> list[DrainOutcome]:
@@ -624,13 +679,23 @@ def _drain_all(engine: DossierEngine, system: Actor) -> list[DrainOutcome]:
 
 
 @demo_app.command("seed")
-def demo_seed() -> None:
+def demo_seed(
+    documents: Annotated[
+        bool,
+        typer.Option(
+            "--documents/--no-documents",
+            help="Ban hành và ký số ngay các văn bản của hồ sơ mẫu (nếu không: chúng chờ luồng outbox-drain)",
+        ),
+    ] = True,
+) -> None:
     """Tạo đơn vị, người dùng và hồ sơ mẫu tại phường Hoàn Kiếm (00070)."""
     rulebook = _rulebook()
     db = _database()
     lines = seed(db, rulebook, _engine(rulebook, db))
     if not lines:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
+    elif documents:
+        lines += _demo_documents(db, rulebook)
     for line in lines:
         console.print(line, highlight=False)
 
@@ -641,7 +706,8 @@ def documents_verify(
 ) -> None:
     """Đối chiếu SHA-256 của tệp với các văn bản đã ban hành (mã thoát 0: hợp lệ, 1: không)."""
     settings = _settings()
-    answer = verify_bytes(_database(), file.read_bytes(), FileStore(settings.documents_dir).read)
+    roots = load_trust_roots([path for path in settings.signing_trust_roots if path.is_file()])
+    answer = verify_file(_database(), file.read_bytes(), FileStore(settings.documents_dir).read, roots)
     document = answer["document"]
     if answer["valid"] and document is not None:
         typer.echo(f"Hợp lệ: {document['title']} {document['number_symbol'] or ''}".rstrip())
@@ -650,6 +716,7 @@ def documents_verify(
             typer.echo("Lưu ý: tệp lưu trữ của văn bản này không còn nguyên vẹn")
     else:
         typer.echo(f"Không hợp lệ: {answer['reason']}")
-    typer.echo(answer["signature_note"])
+    if answer["signature_note"]:
+        typer.echo(answer["signature_note"])
     if not answer["valid"]:
         raise typer.Exit(code=1)

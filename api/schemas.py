@@ -393,6 +393,14 @@ class DocumentOut(BaseModel):
     size: int = Field(description="Kích thước tệp (byte)")
     verification_code: str = Field(description="Mã xác minh (đường dẫn của mã QR)")
     history_seq: int = Field(description="Số thứ tự bước trong lịch sử hồ sơ đã yêu cầu văn bản")
+    pdf_status: Literal["pending", "signed", "unsigned", "unavailable"] = Field(
+        description="Bản PDF: đang chờ, đã ký số, chưa ký (đơn vị chưa có khóa), "
+        "không có (máy chủ không chuyển đổi được)"
+    )
+    pdf_note: str | None = Field(description="Ghi chú về bản PDF và chữ ký số")
+    pdf_sha256: str | None = Field(description="SHA-256 của bản PDF")
+    pdf_size: int | None = Field(description="Kích thước bản PDF (byte)")
+    signer_subject: str | None = Field(description="Chủ thể chứng thư đã ký bản PDF")
 
 
 class VerifiedDocumentOut(BaseModel):
@@ -405,10 +413,21 @@ class VerifiedDocumentOut(BaseModel):
     issued_at: str = Field(description="Thời điểm ban hành (ISO 8601)")
 
 
+class SignatureOut(BaseModel):
+    signed: bool = Field(description="Tệp có chữ ký số")
+    intact: bool = Field(description="Nội dung được chữ ký bao phủ không bị thay đổi")
+    trusted: bool = Field(description="Chứng thư của người ký do cơ quan chứng thực tin cậy cấp")
+    valid: bool = Field(description="Chữ ký số hợp lệ (có, nguyên vẹn, tin cậy)")
+    signer: str | None = Field(description="Chủ thể chứng thư của người ký")
+    signer_unit_code: str | None = Field(description="Mã đơn vị ghi trong chứng thư")
+    signed_at: str | None = Field(description="Thời điểm ký (ISO 8601)")
+    detail: str = Field(description="Kết quả kiểm tra bằng lời")
+
+
 class DocumentVerificationOut(BaseModel):
     valid: bool = Field(description="Văn bản do hoso ban hành và chưa bị sửa đổi")
     reason: str | None = Field(description="Lý do khi không hợp lệ")
     stored_intact: bool | None = Field(description="Tệp lưu trữ của văn bản còn nguyên vẹn (khi tìm thấy văn bản)")
     document: VerifiedDocumentOut | None
-    signature: str | None = Field(description="Kết quả kiểm tra chữ ký số: luôn null vì chưa hỗ trợ")
+    signature: SignatureOut | None = Field(description="Kết quả kiểm tra chữ ký số của bản PDF (null với tệp .docx)")
     signature_note: str = Field(description="Ghi chú về chữ ký số")

@@ -3,13 +3,19 @@
 The requests are real: addiction-determination dossiers of Phường Hoàn Kiếm (00070) are opened through the
 engine and taken into administrative custody (positive test, status check, custody order), and the document
 requests those steps leave in the outbox are issued by ``documents.issue.Issuer.issue``: the number from the
-unit's gap-free sequence, the .docx rendered from ``documents/templates/nd30_van_ban.docx`` with docxtpl,
-the file written to the file store (a temporary folder), the ``documents`` row recorded and the request
-marked done, one transaction per document. Opening the dossiers and claiming the requests is not timed.
+unit's gap-free sequence, the context composed from the dossier, the .docx rendered from the form's own
+template (``documents/templates/<form>.docx``) with its QR code, the file written to the file store (a
+temporary folder), the ``documents`` row and the PDF request recorded and the request marked done, one
+transaction per document. Opening the dossiers and claiming the requests is not timed.
 
-The bare side loads the same template with ``DocxTemplate``, renders it with the same Jinja settings and the
-context data the issuing path rendered (captured during the warm-up, taken in turn) and saves it to bytes,
-nothing else. The two sides take turns each round, so that disk and a busy neighbour weigh on both alike.
+The bare side loads the same template with ``DocxTemplate``, renders it with the same Jinja settings, the
+context data the issuing path rendered and the same QR image (captured during the warm-up, taken in turn)
+and saves it to bytes, nothing else. The two sides take turns each round, so that disk and a busy neighbour
+weigh on both alike.
+
+When LibreOffice is installed, the documents issued in each round are then converted to PDF (batches of 20,
+one LibreOffice call each) and signed with the unit's key from a throw-away test CA, as the outbox-drain
+flow does; ``docx_pdf_signed`` is the documents per second of issuance and that stage together.
 
 Backends: SQLite (a temporary file) and, with ``--postgres-url`` or HOSO_BENCH_POSTGRES_URL, PostgreSQL
 (its schema is dropped and recreated: point it at a scratch database).
@@ -35,17 +41,21 @@ import io
 import pstats
 import tempfile
 import time
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import text
 
 from bench.scaffold import HELD_STEPS, add_officers, add_postgres_option
 from config import CONFIG_DIR
-from documents.issue import TEMPLATE, TEMPLATES_DIR, Issuer, pending_requests
+from documents.compose import Composition
+from documents.demo_ca import ensure_demo_ca, ensure_unit_key
+from documents.issue import QR_MM, Issuer, pending_requests, qr_png
+from documents.pdf import PdfConverter
+from documents.pdf_stage import PdfFinisher, SigningSetup, claim_pdf_requests
 from states.accounts import actor_by_username, create_unit
 from states.actors import Actor
 from states.clock import FixedClock
@@ -61,17 +71,21 @@ OFFICERS = {
     "police": ("commune_police", "CAX-00070"),
     "chief": ("custody_officer", "CAX-00070"),
 }
-TEMPLATE_PATH = TEMPLATES_DIR / TEMPLATE
+
+
+Rendered = tuple[Path, dict[str, Any], str]
+"""A template, the data it was rendered with and the URL its QR code carries."""
 
 
 class Capturing(Issuer):
-    """The issuing path, keeping a copy of each context it renders (for the bare side's data)."""
+    """The issuing path, keeping a copy of what it renders (for the bare side's data)."""
 
-    captured: list[dict[str, Any]]
+    captured: list[Rendered]
 
-    def _render(self, data: Mapping[str, Any]) -> tuple[bytes, str]:
-        self.captured.append(dict(data))
-        return super()._render(data)
+    def _render(self, form_code: str, composed: Composition, code: str) -> tuple[bytes, str, str]:
+        path = self.template_path(form_code, composed.unit.get("province_code"))
+        self.captured.append((path, composed.template_data(), self.verification_url(code)))
+        return super()._render(form_code, composed, code)
 
 
 class Requests:
@@ -132,15 +146,28 @@ def run_issuer(issuer: Issuer, claimed: list[int], now: datetime) -> tuple[int, 
     return len(claimed), time.perf_counter() - started
 
 
-def render_bare(data: Mapping[str, Any]) -> bytes:
-    template = DocxTemplate(str(TEMPLATE_PATH))
-    template.render(dict(data), jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
+def render_bare(rendered: Rendered) -> bytes:
+    path, data, url = rendered
+    template = DocxTemplate(str(path))
+    qr = InlineImage(template, io.BytesIO(qr_png(url)), width=Mm(QR_MM))
+    template.render({**data, "qr": qr}, jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
     output = io.BytesIO()
     template.save(output)
     return output.getvalue()
 
 
-def run_bare(pool: list[dict[str, Any]], count: int, start: int) -> tuple[int, float]:
+def run_pdfs(finisher: PdfFinisher, now: datetime) -> tuple[int, float]:
+    """Convert and sign every waiting PDF request, 20 per LibreOffice call."""
+    started, done = time.perf_counter(), 0
+    while claimed := claim_pdf_requests(finisher.db, worker="bench", now=now, lease_seconds=3600, limit=20):
+        outcomes = finisher.finish_claimed(claimed, now, retry_seconds=30)
+        if any(outcome.outcome != "signed" for outcome in outcomes):
+            raise RuntimeError(f"PDF stage: {[(o.outcome, o.detail) for o in outcomes]}")
+        done += len(outcomes)
+    return done, time.perf_counter() - started
+
+
+def run_bare(pool: list[Rendered], count: int, start: int) -> tuple[int, float]:
     started = time.perf_counter()
     for n in range(start, start + count):
         if not render_bare(pool[n % len(pool)]):
@@ -155,11 +182,18 @@ def measure(label: str, url: str, rulebook: Rulebook, documents: int, rounds: in
     with tempfile.TemporaryDirectory() as folder:
         issuer = Capturing.create(db, rulebook, Path(folder) / "van-ban")
         issuer.captured = []
+        keys = Path(folder) / "pki"
+        ensure_demo_ca(keys)
+        ensure_unit_key(keys, "CAX-00070", "Công an phường Hoàn Kiếm")
+        converter = PdfConverter()
+        finisher = PdfFinisher(db, issuer.files, converter, SigningSetup(keys, trust_roots=(keys / "ca.cert.pem",)))
         run_issuer(issuer, requests.claim(20), now)  # warm-up; its contexts are the bare side's data
+        if converter.available():
+            run_pdfs(finisher, now)
         pool = list(issuer.captured)
         run_bare(pool, 20, 0)
         per_round = max(1, documents // rounds)
-        totals: dict[str, tuple[int, float]] = {"issuer": (0, 0.0), "bare": (0, 0.0)}
+        totals: dict[str, tuple[int, float]] = {"issuer": (0, 0.0), "bare": (0, 0.0), "pdf": (0, 0.0)}
         profiler = cProfile.Profile() if profile else None
         for round_number in range(rounds):
             claimed = requests.claim(per_round)
@@ -174,6 +208,9 @@ def measure(label: str, url: str, rulebook: Rulebook, documents: int, rounds: in
                 else:
                     count, seconds = run_bare(pool, per_round, round_number * per_round)
                 totals[side] = (totals[side][0] + count, totals[side][1] + seconds)
+            if converter.available():
+                count, seconds = run_pdfs(finisher, now)
+                totals["pdf"] = (totals["pdf"][0] + count, totals["pdf"][1] + seconds)
         with db.engine.connect() as conn:
             issued = int(conn.execute(text("SELECT count(*) FROM documents")).scalar_one())
         if issued != 20 + rounds * per_round:
@@ -184,6 +221,11 @@ def measure(label: str, url: str, rulebook: Rulebook, documents: int, rounds: in
     print(f"RESULT {label}_documents_per_second {issuer_rate:.1f} documents/s")
     print(f"RESULT {label}_bare_docxtpl_per_second {bare_rate:.1f} documents/s")
     print(f"RESULT {label}_documents_to_bare_ratio {issuer_rate / bare_rate:.3f} ratio")
+    if totals["pdf"][0]:
+        signed_rate = totals["pdf"][0] / (totals["issuer"][1] + totals["pdf"][1])
+        print(f"RESULT {label}_docx_pdf_signed_per_second {signed_rate:.2f} documents/s")
+    else:
+        print(f"# {label}: {PdfConverter().unavailable_reason_vi()}", file=sys.stderr)
     if profiler is not None:
         report = io.StringIO()
         pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(40)

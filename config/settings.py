@@ -60,6 +60,22 @@ class Settings(BaseSettings):
     calendars_dir: Path = CONFIG_DIR / "calendars"
     documents_dir: Path = PROJECT_DIR / "var" / "documents"
     """Where issued documents are stored (written once; the database keeps their SHA-256)."""
+    templates_dir: Path | None = None
+    """A province's own templates, replacing the shipped ones without code: ``<dir>/<province code>/<form>.docx``
+    or ``<dir>/<form>.docx`` (documents/README in the main README)."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The address the QR code of every document points to (``/api/v1/documents/verify/<code>``)."""
+    soffice: str = "soffice"
+    """LibreOffice's command, for the PDF copies; without it documents stay .docx with a visible note."""
+    signing_keys_dir: Path | None = PROJECT_DIR / "var" / "pki"
+    """Keys of the issuing units: ``<unit code>.key.pem`` + ``<unit code>.cert.pem`` (or ``<unit code>.p12``)."""
+    signing_key_passphrase: SecretStr | None = None
+    signing_trust_roots: list[Path] = [PROJECT_DIR / "var" / "pki" / "ca.cert.pem"]
+    """Certificates a document's signature must chain to (PEM or DER files)."""
+    signing_pkcs11_module: str | None = None
+    """A PKCS#11 library (a USB token or an HSM); keys on the token are labelled with the unit code."""
+    signing_pkcs11_token: str | None = None
+    signing_pkcs11_pin: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Scheduled flows (workflows/flows.py). `hoso serve` runs them itself unless flows is off: a local Prefect

@@ -69,6 +69,50 @@ class BodyParagraph(_Frozen):
     lead: str = ""
 
 
+class PersonBlock(_Frozen):
+    """The person the document is about, as forms print them ("05/03/1990", "Nam")."""
+
+    full_name: str = ""
+    date_of_birth: str = ""
+    age: str = ""
+    sex: str = ""
+    id_number: str = ""
+    residence: str = ""
+    """Commune and province of residence ("Phường Hoàn Kiếm, Thành phố Hà Nội")."""
+    address: str = ""
+
+
+class DossierBlock(_Frozen):
+    code: str = ""
+    """The short reference printed on documents (first 8 characters of the dossier id)."""
+    procedure: str = ""
+    opened_on: str = ""
+
+
+class StepBlock(_Frozen):
+    """The step that requested the document."""
+
+    title: str = ""
+    on: str = ""
+    """Date of the legal fact ("05/03/2026")."""
+    at: str = ""
+    """Time of the legal fact to the minute ("08 giờ 30 phút ngày 05/03/2026")."""
+    officer: str = ""
+    role: str = ""
+
+
+class AgencyBlock(_Frozen):
+    """The issuing unit: its name as written in sentences, and the place of its date line."""
+
+    name: str = ""
+    """"Công an phường Hoàn Kiếm"."""
+    place: str = ""
+    """"Hoàn Kiếm" (the date line)."""
+    area: str = ""
+    """The commune or province where the unit sits, as in a sentence: "phường Hoàn Kiếm", "thành phố Hà Nội"."""
+    province: str = ""
+
+
 class DocumentContext(_Frozen):
     """Every variable of the template, and nothing else (a test compares both lists)."""
 
@@ -97,6 +141,9 @@ class DocumentContext(_Frozen):
     """The line before the articles ("Quyết định:"), printed upper case."""
     paragraphs: tuple[BodyParagraph, ...] = ()
     facts: tuple[Fact, ...] = ()
+    """The person's identity lines (a form's ``identity`` item), or in the generic template every fact."""
+    step_facts: tuple[Fact, ...] = ()
+    """Every recorded field of the requesting step with its label (a form's ``step_facts`` item)."""
     closing_paragraphs: tuple[BodyParagraph, ...] = ()
     """Paragraphs after the facts ("Điều 2. …")."""
     signature_mode: str = ""
@@ -106,6 +153,14 @@ class DocumentContext(_Frozen):
     signer_name: str
     recipients: tuple[str, ...] = ()
     """"Nơi nhận:" lines; the "- " and the end marks are added here."""
+    person: PersonBlock = PersonBlock()
+    dossier: DossierBlock = DossierBlock()
+    step: StepBlock = StepBlock()
+    agency: AgencyBlock = AgencyBlock()
+    form: dict[str, str] = {}
+    """The form's own values (``config/documents.d``: ``fields``), shown as the form prints them."""
+    verification_code: str = ""
+    """Printed under the QR code (``qr``, an image added when rendering) that leads to the verification page."""
 
     @field_validator("paragraphs", "closing_paragraphs", mode="before")
     @classmethod
@@ -133,13 +188,14 @@ class DocumentContext(_Frozen):
                 raise ValueError("Văn bản do người đứng đầu ban hành không ký thay mặt tập thể (TM.)")
         return self
 
-    def as_template_data(self) -> dict[str, Any]:
-        """The data the template is rendered with: plain JSON values, NFC strings, end marks added."""
+    def as_template_data(self, *, close_body: bool = True) -> dict[str, Any]:
+        """The data the template is rendered with: plain JSON values, NFC strings, end marks added (the
+        closing "./." only with ``close_body``: a form's own template ends its body itself)."""
         data: dict[str, Any] = _nfc(self.model_dump(mode="json"))
         data["legal_bases"] = [_bare(line) for line in data["legal_bases"]]
         data["recipients"] = [_bare(line.strip().removeprefix("-")) for line in data["recipients"]]
         data["signature_mode"] = "\n".join(line.strip() for line in data["signature_mode"].splitlines() if line.strip())
-        if not self.citizen_form:
+        if close_body and not self.citizen_form:
             _close_body(data)
         return data
 

@@ -13,27 +13,32 @@ import io
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from docxtpl import DocxTemplate
+import segno
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined
 
+from documents.bodies import FormBody, form_bodies
 from documents.catalogue import DocumentRules, document_rules
-from documents.context import DocumentContext, number_symbol, vietnamese_date_parts
+from documents.compose import Composer, Composition
+from documents.context import number_symbol
 from documents.files import FileStore
-from states.definitions import PayloadField, ProcedureDefinition
+from documents.pdf_stage import pdf_request
+from documents.requests import claim_requests, reason_of, retry_later
 from states.errors import HosoError
 from states.legal_time import VN_TZ
-from states.places import commune, province_name
 from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.repository import Record, Repository
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "nd30_van_ban.docx"
+QR_MM = 22
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,37 @@ class Issuer:
     rulebook: Rulebook
     files: FileStore
     rules: DocumentRules
+    bodies: Mapping[str, FormBody] = field(default_factory=dict)
     templates_dir: Path = TEMPLATES_DIR
+    override_dir: Path | None = None
+    """Templates a province replaces without touching code: ``<override_dir>/<province code>/<form>.docx``,
+    else ``<override_dir>/<form>.docx``, else the template shipped in ``documents/templates``."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where the QR code of each document leads (the public verification page)."""
 
     @classmethod
-    def create(cls, db: Database, rulebook: Rulebook, documents_dir: Path) -> Issuer:
-        return cls(db, rulebook, FileStore(documents_dir), document_rules())
+    def create(
+        cls,
+        db: Database,
+        rulebook: Rulebook,
+        documents_dir: Path,
+        *,
+        override_dir: Path | None = None,
+        public_url: str = "http://127.0.0.1:8000",
+    ) -> Self:
+        return cls(
+            db,
+            rulebook,
+            FileStore(documents_dir),
+            document_rules(),
+            form_bodies(),
+            override_dir=override_dir,
+            public_url=public_url.rstrip("/"),
+        )
+
+    @property
+    def composer(self) -> Composer:
+        return Composer(self.rulebook, self.rules, self.bodies)
 
     def issue(self, outbox_id: int, now: datetime) -> IssueOutcome:
         with self.db.transaction() as repo:
@@ -71,16 +102,42 @@ class Issuer:
             repo.finish_outbox(outbox_id, status="done", at=now)
         return IssueOutcome(outbox_id, "issued", document_id, symbol, "Đã ban hành")
 
-    def _issue(self, repo: Repository, item: Record, now: datetime) -> tuple[int, str | None]:
+    def preview(self, outbox_id: int) -> bytes:
+        """The document a request would produce, without a number or a verification code, writing nothing."""
+        with self.db.reading() as repo:
+            item = repo.outbox_item(outbox_id)
+            if item is None or item["kind"] != "document":
+                raise HosoError(f"Không có yêu cầu văn bản {outbox_id}")
+            dossier, step = self._request_of(repo, item)
+            form_code = item["payload"]["form"]
+            kind = self.rules.kind_of(self.rulebook.forms.forms[form_code].title_vi)
+            unit, _ = self.composer.issuing_unit(repo, dossier, step, form_code)
+            agency = self.rules.agency(unit["kind"])
+            blank = number_symbol(None, kind.abbr, agency.abbr) if not kind.citizen else ""
+            composed = self.composer.compose(repo, dossier, step, form_code, number_symbol=blank, verification_code="")
+            return self._render(form_code, composed, "")[0]
+
+    def template_path(self, form_code: str, province_code: str | None) -> Path:
+        candidates = []
+        if self.override_dir is not None:
+            if province_code:
+                candidates.append(self.override_dir / province_code / f"{form_code}.docx")
+            candidates.append(self.override_dir / f"{form_code}.docx")
+        candidates += [self.templates_dir / f"{form_code}.docx", self.templates_dir / TEMPLATE]
+        return next(path for path in candidates if path.is_file())
+
+    def _request_of(self, repo: Repository, item: Record) -> tuple[Record, Record]:
         dossier = repo.dossier(item["dossier_id"])
         step = repo.alerts.history_row(item["dossier_id"], item["history_seq"])
         if dossier is None or step is None:
             raise HosoError(f"Yêu cầu văn bản {item['id']} không gắn với bước nào của hồ sơ")
-        unit = repo.unit(step["actor_unit"])
-        assert unit is not None
+        return dossier, step
+
+    def _issue(self, repo: Repository, item: Record, now: datetime) -> tuple[int, str | None]:
+        dossier, step = self._request_of(repo, item)
         form_code = item["payload"]["form"]
         form = self.rulebook.forms.forms[form_code]
-        definition = self.rulebook.pinned(dossier["procedure_code"], dossier["procedure_version"]).definition
+        unit, _ = self.composer.issuing_unit(repo, dossier, step, form_code)
         kind = self.rules.kind_of(form.title_vi)
         agency = self.rules.agency(unit["kind"])
         issued_on = step["occurred_at"].astimezone(VN_TZ).date()
@@ -88,31 +145,12 @@ class Issuer:
         if not kind.citizen and kind.abbr is not None:
             number = repo.documents.next_number(unit["code"], kind.abbr, issued_on.year)
         symbol = number_symbol(number, kind.abbr, agency.abbr) if number is not None else None
-        person = repo.person(dossier["person_id"])
-        signer = repo.alerts.user_names([step["actor_user_id"]]).get(step["actor_user_id"], step["actor_username"])
-        context = DocumentContext(
-            citizen_form=kind.citizen,
-            agency_parent=_parent_line(agency.parent, unit),
-            agency_name=str(unit["name"]).upper(),
-            number_symbol=symbol or "",
-            place=_place_name(unit, dossier),
-            **dict(zip(("day", "month", "year"), vietnamese_date_parts(issued_on), strict=True)),
-            title=_title(form.title_vi, kind.abbr),
-            subtitle=_subtitle(form.title_vi, kind.abbr),
-            legal_bases=_legal_bases(definition, step),
-            paragraphs=[_step_sentence(definition, step, issued_on)],
-            facts=_facts(repo, definition, step, person, dossier),
-            signature_mode="",
-            signer_title=(
-                "NGƯỜI VIẾT ĐƠN" if kind.citizen else self.rulebook.regimes.roles[step["actor_role"]].title_vi.upper()
-            ),
-            signer_name=person["full_name"] if kind.citizen else signer,
-            recipients=["Người có tên trong văn bản;", f"Lưu: hồ sơ {dossier['id'][:8]}."],
-        )
-        data = context.as_template_data()
-        rendered, template_sha = self._render(data)
-        digest = hashlib.sha256(rendered).hexdigest()
         code = secrets.token_hex(10)
+        composed = self.composer.compose(
+            repo, dossier, step, form_code, number_symbol=symbol or "", verification_code=code
+        )
+        rendered, template_name, template_sha = self._render(form_code, composed, code)
+        digest = hashlib.sha256(rendered).hexdigest()
         relative = self.files.write(f"{issued_on.year}/{unit['code']}/{form_code}-{code}.docx", rendered)
         document_id = repo.documents.insert_document(
             dossier_id=dossier["id"],
@@ -130,115 +168,50 @@ class Issuer:
             file_path=relative,
             sha256=digest,
             size_bytes=len(rendered),
-            template=TEMPLATE,
+            template=template_name,
             template_sha256=template_sha,
-            data_sha256=hashlib.sha256(_canonical(data)).hexdigest(),
+            data_sha256=hashlib.sha256(_canonical(composed.template_data())).hexdigest(),
             verification_code=code,
         )
+        repo.insert_outbox([pdf_request(document_id, dossier["id"], step["seq"], now)])
         return document_id, symbol
 
-    def _render(self, data: Mapping[str, Any]) -> tuple[bytes, str]:
-        path = self.templates_dir / TEMPLATE
+    def verification_url(self, code: str) -> str:
+        return f"{self.public_url}/api/v1/documents/verify/{code}"
+
+    def _render(self, form_code: str, composed: Composition, code: str) -> tuple[bytes, str, str]:
+        path = self.template_path(form_code, composed.unit.get("province_code"))
         template = DocxTemplate(str(path))
-        template.render(dict(data), jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
+        data: dict[str, Any] = composed.template_data()
+        if code:
+            data["qr"] = InlineImage(template, io.BytesIO(qr_png(self.verification_url(code))), width=Mm(QR_MM))
+        template.render(data, jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
         output = io.BytesIO()
         template.save(output)
-        return output.getvalue(), hashlib.sha256(path.read_bytes()).hexdigest()
+        template_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        return output.getvalue(), _template_name(path, self.templates_dir), template_sha
+
+
+def qr_png(content: str) -> bytes:
+    """The QR code of a verification address, black on white, error correction M."""
+    output = io.BytesIO()
+    segno.make(content, error="m", micro=False).save(output, kind="png", scale=4, border=2)
+    return output.getvalue()
+
+
+def _template_name(path: Path, shipped: Path) -> str:
+    """``nd105.m03.docx`` for a shipped template; the path for a province's replacement, so that the record
+    says which file was used."""
+    return path.name if path.parent == shipped else str(path)
 
 
 def _canonical(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def _parent_line(template: str, unit: Mapping[str, Any]) -> str:
-    province = province_name(unit["province_code"]) if unit.get("province_code") else ""
-    return template.format(province=province.upper()).strip()
-
-
-def _place_name(unit: Mapping[str, Any], dossier: Mapping[str, Any]) -> str:
-    """The place in the date line: the commune (or province) where the issuing agency sits, without its
-    kind ("Hoàn Kiếm", not "Phường Hoàn Kiếm")."""
-    if unit.get("commune_code"):
-        name = commune(str(unit["commune_code"])).name
-    else:
-        name = province_name(str(unit.get("province_code") or dossier["province_code"]))
-    for kind in ("Phường ", "Xã ", "Đặc khu ", "Thành phố ", "Tỉnh "):
-        if name.startswith(kind):
-            return name.removeprefix(kind)
-    return name
-
-
-def _title(title: str, abbr: str | None) -> str:
-    return "QUYẾT ĐỊNH" if abbr == "QĐ" else title.upper()
-
-
-def _subtitle(title: str, abbr: str | None) -> str:
-    return f"Về việc {title.removeprefix('Quyết định').strip()}" if abbr == "QĐ" else ""
-
-
-def _legal_bases(definition: ProcedureDefinition, step: Mapping[str, Any]) -> list[str]:
-    bases = [
-        transition.basis.text
-        for transition in definition.transitions
-        if transition.event == step["event"] and step["from_state"] in transition.source
-    ]
-    return [f"Căn cứ {text};" for text in dict.fromkeys(bases)]
-
-
-def _step_sentence(definition: ProcedureDefinition, step: Mapping[str, Any], issued_on: date) -> str:
-    event = definition.events.get(step["event"])
-    title = event.title_vi if event is not None else step["event"]
-    return f"{title} ngày {issued_on.strftime('%d/%m/%Y')} — {definition.title_vi}."
-
-
-def _facts(
-    repo: Repository,
-    definition: ProcedureDefinition,
-    step: Mapping[str, Any],
-    person: Mapping[str, Any],
-    dossier: Mapping[str, Any],
-) -> list[dict[str, str]]:
-    rows = [
-        {"label": "Họ và tên", "value": str(person["full_name"])},
-        {"label": "Ngày sinh", "value": person["date_of_birth"].strftime("%d/%m/%Y")},
-        {"label": "Số định danh cá nhân", "value": str(person["id_number"])},
-        {
-            "label": "Nơi cư trú",
-            "value": f"{commune(dossier['commune_code']).name}, {province_name(dossier['province_code'])}",
-        },
-    ]
-    event = definition.events.get(step["event"])
-    fields: Mapping[str, PayloadField] = event.payload if event is not None else {}
-    for name, value in step["payload"].items():
-        field = fields.get(name)
-        if field is None or value in (None, ""):
-            continue
-        rows.append({"label": field.title_vi, "value": _shown(repo, field, value)})
-    return rows
-
-
-def _shown(repo: Repository, field: PayloadField, value: Any) -> str:
-    if field.type == "enum":
-        return field.choices.get(str(value), str(value))
-    if field.type == "boolean":
-        return "Có" if value else "Không"
-    if field.type == "date":
-        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-    if field.type == "datetime":
-        moment = datetime.fromisoformat(str(value)).astimezone(VN_TZ)
-        return f"{moment.strftime('%H:%M')} ngày {moment.strftime('%d/%m/%Y')}"
-    if field.unit_kind is not None:
-        unit = repo.unit(str(value))
-        return str(unit["name"]) if unit is not None else str(value)
-    return str(value)
-
-
 def pending_requests(db: Database, *, worker: str, now: datetime, lease_seconds: int, limit: int) -> list[int]:
     """Claim a batch of document requests for this worker (the outbox claim, with its lease)."""
-    with db.transaction() as repo:
-        return repo.queues.claim_outbox(
-            ("document",), now=now, worker=worker, lease_until=now + timedelta(seconds=lease_seconds), limit=limit
-        )
+    return claim_requests(db, "document", worker=worker, now=now, lease_seconds=lease_seconds, limit=limit)
 
 
 def issue_claimed(issuer: Issuer, outbox_ids: list[int], now: datetime, *, retry_seconds: int) -> list[IssueOutcome]:
@@ -249,16 +222,8 @@ def issue_claimed(issuer: Issuer, outbox_ids: list[int], now: datetime, *, retry
         try:
             outcomes.append(issuer.issue(outbox_id, now))
         except (HosoError, OSError, ValueError) as error:
-            reason = error.message if isinstance(error, HosoError) else f"{type(error).__name__}: {error}"
-            with issuer.db.transaction() as repo:
-                item = repo.outbox_item(outbox_id)
-                attempts = item["attempts"] if item else 0
-                repo.queues.retry_outbox_later(
-                    outbox_id,
-                    error=reason,
-                    next_attempt_at=now + timedelta(seconds=min(retry_seconds * 2**attempts, 86_400)),
-                )
-            outcomes.append(IssueOutcome(outbox_id, "retry", None, None, reason))
+            retry_later(issuer.db, outbox_id, reason_of(error), now, retry_seconds)
+            outcomes.append(IssueOutcome(outbox_id, "retry", None, None, reason_of(error)))
     return outcomes
 
 

@@ -29,7 +29,11 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-TEMPLATE_PATH = Path(__file__).resolve().parent / "templates" / "nd30_van_ban.docx"
+from documents.bodies import IDENTITY, FormBody, form_bodies
+from documents.context import END_MARK
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_PATH = TEMPLATES_DIR / "nd30_van_ban.docx"
 FONT = "Times New Roman"
 LANGUAGE = "vi-VN"
 PAGE_MM = (210, 297)
@@ -245,19 +249,43 @@ def _title_block(flow: _Flow) -> None:
     flow.paragraph(before=6)
 
 
-def _body(flow: _Flow) -> None:
-    """T5, T6, T7, P6: legal bases, operative heading, paragraphs, facts, closing paragraphs."""
+def _body(flow: _Flow, form: FormBody | None) -> None:
+    """T5, T6, T7, P6: legal bases, operative heading, then the form's own body (or, in the generic template,
+    paragraphs, facts and closing paragraphs from the context)."""
     flow.tag("{%p for basis in legal_bases %}")
     flow.body("{{ basis }}{% if loop.last %}.{% else %};{% endif %}", italic=True)
     flow.tag("{%p endfor %}")
     flow.tag("{%p if operative_heading %}")
     flow.paragraph("{{ operative_heading | upper }}", size=SIZES.title, bold=True, before=6, after=6)
     flow.tag("{%p endif %}")
-    _paragraph_loop(flow, "paragraphs")
-    flow.tag("{%p for fact in facts %}")
+    if form is None:
+        _paragraph_loop(flow, "paragraphs")
+        _fact_loop(flow, "facts")
+        _paragraph_loop(flow, "closing_paragraphs")
+        return
+    last = len(form.body) - 1
+    for index, item in enumerate(form.body):
+        if item.when:
+            flow.tag(f"{{%p if {item.when} %}}")
+        if item.block:
+            _fact_loop(flow, "facts" if item.block == IDENTITY else "step_facts")
+        else:
+            text = item.text
+            if index == last:
+                text += "{% if citizen_form %}.{% else %}" + END_MARK + "{% endif %}"
+            paragraph = flow.body(item.lead)
+            if item.lead:
+                paragraph.runs[0].font.bold = True
+                text = " " + text
+            _run(paragraph, text, size=SIZES.body)
+        if item.when:
+            flow.tag("{%p endif %}")
+
+
+def _fact_loop(flow: _Flow, items: str) -> None:
+    flow.tag(f"{{%p for fact in {items} %}}")
     flow.body("{{ fact.label }}: {{ fact.value }}")
     flow.tag("{%p endfor %}")
-    _paragraph_loop(flow, "closing_paragraphs")
 
 
 def _paragraph_loop(flow: _Flow, items: str) -> None:
@@ -288,6 +316,14 @@ def _signature_block(document: DocxDocument) -> None:
         align=WD_ALIGN_PARAGRAPH.LEFT,
     )
     recipients.tag("{%p endfor %}")
+    # The QR code leads to the public check of this document (GET /api/v1/documents/verify/<code>); it sits
+    # under the recipients, beside the signature, so it adds no page.
+    recipients.tag("{%p if verification_code %}")
+    recipients.paragraph("{{ qr }}", align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
+    recipients.paragraph(
+        "Mã xác thực: {{ verification_code }}", size=SIZES.recipients, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT
+    )
+    recipients.tag("{%p endif %}")
     signature = _Flow(table.cell(0, 1))
     signature.tag("{%p if signature_mode %}")
     signature.paragraph("{{ signature_mode | upper }}", size=SIZES.signature, bold=True)
@@ -368,7 +404,8 @@ def _preserve_spaces(document: DocxDocument) -> None:
             text.set(qn("xml:space"), "preserve")
 
 
-def build_template() -> DocxDocument:
+def build_template(form: FormBody | None = None) -> DocxDocument:
+    """The generic template (``form`` None) or the template of one form, whose body is its own."""
     document = Document()
     _styles(document)
     _properties(document)
@@ -380,16 +417,16 @@ def build_template() -> DocxDocument:
     _citizen_header(flow)
     flow.tag("{%p endif %}")
     _title_block(flow)
-    _body(flow)
+    _body(flow, form)
     _signature_block(document)
     _preserve_spaces(document)
     return document
 
 
-def template_bytes() -> bytes:
+def template_bytes(form: FormBody | None = None) -> bytes:
     """The .docx file, its zip entries in a fixed order with a fixed time stamp: the same bytes each run."""
     raw = io.BytesIO()
-    build_template().save(raw)
+    build_template(form).save(raw)
     output = io.BytesIO()
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -400,23 +437,52 @@ def template_bytes() -> bytes:
     return output.getvalue()
 
 
+def form_template_path(code: str, directory: Path = TEMPLATES_DIR) -> Path:
+    """A form's template is named after its code (``nd105.m03.docx``)."""
+    return directory / f"{code}.docx"
+
+
+def every_template(config_dir: Path | None = None) -> dict[Path, bytes]:
+    """The generic template and one per form described in ``config/documents.d``."""
+    bodies = form_bodies() if config_dir is None else form_bodies(config_dir)
+    built = {TEMPLATE_PATH: template_bytes()}
+    for code, body in sorted(bodies.items()):
+        built[form_template_path(code)] = template_bytes(body)
+    return built
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m documents.layout",
-        description="Tạo lại mẫu văn bản hành chính theo Nghị định 30/2020/NĐ-CP (nd30_van_ban.docx).",
+        description="Tạo lại các mẫu văn bản theo Nghị định 30/2020/NĐ-CP trong documents/templates.",
     )
-    parser.add_argument("--output", type=Path, default=TEMPLATE_PATH, help="tệp .docx cần ghi")
     parser.add_argument("--check", action="store_true", help="chỉ so sánh, không ghi; mã thoát 1 nếu khác")
+    parser.add_argument("--only", nargs="+", metavar="MÃ_MẪU", help="chỉ tạo lại mẫu của các mã này")
     arguments = parser.parse_args(argv)
-    built = template_bytes()
-    target: Path = arguments.output
+    if arguments.only:
+        bodies = form_bodies()
+        unknown = [code for code in arguments.only if code not in bodies]
+        if unknown:
+            print(f"Không có nội dung mẫu cho: {', '.join(unknown)}")
+            return 2
+        built = {form_template_path(code): template_bytes(bodies[code]) for code in arguments.only}
+    else:
+        built = every_template()
+    stale = [path for path, data in built.items() if not path.is_file() or path.read_bytes() != data]
+    extra = [] if arguments.only else sorted(set(TEMPLATES_DIR.glob("*.docx")) - set(built))
     if arguments.check:
-        same = target.is_file() and target.read_bytes() == built
-        print(f"{target}: {'khớp với mã dựng mẫu' if same else 'KHÁC với mã dựng mẫu, hãy chạy lại lệnh tạo mẫu'}")
-        return 0 if same else 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(built)
-    print(f"Đã ghi {target} ({len(built)} byte)")
+        for path in stale:
+            print(f"{path.name}: KHÁC với mã dựng mẫu, hãy chạy lại: python -m documents.layout")
+        for path in extra:
+            print(f"{path.name}: không ứng với mẫu nào trong config/documents.d")
+        print(f"{len(built)} mẫu, {len(stale)} khác, {len(extra)} thừa")
+        return 0 if not stale and not extra else 1
+    TEMPLATES_DIR.mkdir(parents=True, exist_ok=True)
+    for path in stale:
+        path.write_bytes(built[path])
+    for path in extra:
+        path.unlink()
+    print(f"Đã ghi {len(stale)} mẫu, xóa {len(extra)} mẫu thừa ({len(built)} mẫu trong {TEMPLATES_DIR})")
     return 0
 
 

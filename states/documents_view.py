@@ -23,7 +23,8 @@ from states.store.repository import Record, Repository
 ReadStored = Callable[[str], bytes]
 """Reads a stored document file by its recorded relative name (``FileStore.read``)."""
 
-SIGNATURE_NOT_AVAILABLE = "Chưa ký số: việc kiểm tra chữ ký số chưa được hỗ trợ"
+NO_SIGNATURE_IN_DOCX = "Tệp .docx không mang chữ ký số; bản PDF của văn bản mới mang chữ ký số của đơn vị ban hành"
+NO_PDF_YET = "Văn bản chưa có bản PDF"
 UNKNOWN_FILE = "Tệp không khớp với văn bản nào do hoso ban hành: có thể đã bị sửa đổi"
 STORED_ALTERED = "Tệp lưu trữ của văn bản đã bị thay đổi sau khi ban hành: không còn khớp với mã SHA-256 đã ghi"
 STORED_MISSING = "Không đọc được tệp lưu trữ của văn bản"
@@ -55,16 +56,28 @@ def _listed(repo: Repository, row: Record, unit_names: dict[str, str]) -> dict[s
         "size": row["size_bytes"],
         "verification_code": row["verification_code"],
         "history_seq": row["history_seq"],
+        "pdf_status": row["pdf_status"],
+        "pdf_note": row["pdf_note"],
+        "pdf_sha256": row["pdf_sha256"],
+        "pdf_size": row["pdf_size_bytes"],
+        "signer_subject": row["signer_subject"],
     }
+
+
+def visible_dossier(repo: Repository, regimes: RegimeTable, actor: Actor, dossier_id: str) -> Record:
+    """The dossier, for an officer who may see it; outside the officer's jurisdiction it answers exactly as an
+    unknown one."""
+    dossier = repo.dossier(require_dossier_id(dossier_id))
+    if dossier is None:
+        raise dossier_not_found(dossier_id)
+    require_sight(regimes, actor, dossier)
+    return dossier
 
 
 def dossier_documents(repo: Repository, regimes: RegimeTable, actor: Actor, dossier_id: str) -> list[dict[str, Any]]:
     """The documents issued for a dossier, oldest first; a dossier outside the officer's jurisdiction answers
     exactly as an unknown one."""
-    dossier = repo.dossier(require_dossier_id(dossier_id))
-    if dossier is None:
-        raise dossier_not_found(dossier_id)
-    require_sight(regimes, actor, dossier)
+    dossier = visible_dossier(repo, regimes, actor, dossier_id)
     names: dict[str, str] = {}
     return [_listed(repo, row, names) for row in repo.documents.documents_of(dossier["id"])]
 
@@ -75,18 +88,21 @@ class DocumentFile:
     content: bytes
 
 
-def _stored(read: ReadStored, row: Record) -> bytes | None:
+def _stored(read: ReadStored, row: Record, *, pdf: bool = False) -> bytes | None:
+    path = row["pdf_path"] if pdf else row["file_path"]
+    if path is None:
+        return None
     try:
-        return read(str(row["file_path"]))
+        return read(str(path))
     except (OSError, ValueError):
         return None
 
 
 def document_file(
-    repo: Repository, regimes: RegimeTable, actor: Actor, document_id: int, read: ReadStored
+    repo: Repository, regimes: RegimeTable, actor: Actor, document_id: int, read: ReadStored, *, pdf: bool = False
 ) -> DocumentFile:
-    """The stored file of a document, for an officer who may see its dossier, and only if its bytes still hash
-    to the recorded SHA-256: an altered or missing file is refused, never handed out."""
+    """The stored file (.docx, or its signed PDF) of a document, for an officer who may see its dossier, and only
+    if its bytes still hash to the recorded SHA-256: an altered or missing file is refused, never handed out."""
     row = repo.documents.document(document_id)
     if row is None:
         raise document_not_found(document_id)
@@ -97,10 +113,13 @@ def document_file(
         require_sight(regimes, actor, dossier)
     except NotFoundError:
         raise document_not_found(document_id) from None
-    content = _stored(read, row)
+    if pdf and row["pdf_path"] is None:
+        note = f"{NO_PDF_YET}: {row['pdf_note']}" if row["pdf_note"] else f"{NO_PDF_YET} (đang chờ chuyển đổi)"
+        raise ConflictError(note, document_id=document_id, pdf_status=row["pdf_status"])
+    content = _stored(read, row, pdf=pdf)
     if content is None:
         raise ConflictError(STORED_MISSING, document_id=document_id)
-    if sha256_of(content) != row["sha256"]:
+    if sha256_of(content) != (row["pdf_sha256"] if pdf else row["sha256"]):
         raise ConflictError(STORED_ALTERED, document_id=document_id)
     return DocumentFile(_listed(repo, row, {}), content)
 
@@ -124,21 +143,30 @@ def _not_issued() -> dict[str, Any]:
         "stored_intact": None,
         "document": None,
         "signature": None,
-        "signature_note": SIGNATURE_NOT_AVAILABLE,
+        "signature_note": "",
+        "stored_pdf": None,
     }
 
 
 def _answer(repo: Repository, row: Record, read: ReadStored) -> dict[str, Any]:
-    """The answer about an issued document: valid while its stored file still hashes to the recorded value."""
+    """The answer about an issued document: valid while its stored file still hashes to the recorded value.
+    ``stored_pdf`` carries the stored signed PDF (when intact) for the documents layer to check its signature."""
     stored = _stored(read, row)
     intact = stored is not None and sha256_of(stored) == row["sha256"]
+    pdf = _stored(read, row, pdf=True)
+    pdf_intact = pdf is not None and sha256_of(pdf) == row["pdf_sha256"]
+    if row["pdf_path"] is None:
+        note = f"{NO_PDF_YET}: {row['pdf_note']}" if row["pdf_note"] else f"{NO_PDF_YET} (đang chờ chuyển đổi)"
+    else:
+        note = row["pdf_note"] or ""
     return {
-        "valid": intact,
+        "valid": intact and (row["pdf_path"] is None or pdf_intact),
         "reason": None if intact else (STORED_ALTERED if stored is not None else STORED_MISSING),
-        "stored_intact": intact,
+        "stored_intact": intact and (row["pdf_path"] is None or pdf_intact),
         "document": _public(repo, row),
         "signature": None,
-        "signature_note": SIGNATURE_NOT_AVAILABLE,
+        "signature_note": note,
+        "stored_pdf": pdf if pdf_intact else None,
     }
 
 
@@ -152,12 +180,16 @@ def verify_code(db: Database, code: str, read: ReadStored) -> dict[str, Any]:
 
 
 def verify_bytes(db: Database, data: bytes, read: ReadStored) -> dict[str, Any]:
-    """Whether these bytes are, unchanged, a document hoso issued: their SHA-256 is looked up among the issued
-    ones. A match is valid whatever became of the stored copy (reported as ``stored_intact``)."""
+    """Whether these bytes are, unchanged, a document hoso issued (its .docx or its signed PDF): their SHA-256
+    is looked up among the issued ones. A match is valid whatever became of the stored copy (reported as
+    ``stored_intact``)."""
+    digest = sha256_of(data)
     with db.reading() as repo:
-        rows = repo.documents.by_sha256(sha256_of(data))
+        rows = repo.documents.by_sha256(digest)
         if not rows:
             return _not_issued()
         answer = _answer(repo, rows[0], read)
         answer["valid"], answer["reason"] = True, None
+        if rows[0]["sha256"] == digest:
+            answer["signature_note"] = NO_SIGNATURE_IN_DOCX
         return answer

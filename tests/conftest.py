@@ -3,8 +3,10 @@ units and officers around Phường Hoàn Kiếm (00070), Hà Nội."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +32,11 @@ from states.views import dossier_view
 from tests.factories import SubjectFactory
 
 POSTGRES_URL = os.environ.get("HOSO_TEST_POSTGRES_URL")
+# Commands run in-process by the tests issue documents and make keys: never into the checkout's var/.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="hoso-tests-"))
+os.environ.setdefault("HOSO_DOCUMENTS_DIR", str(_SCRATCH / "documents"))
+os.environ.setdefault("HOSO_SIGNING_KEYS_DIR", str(_SCRATCH / "pki"))
+os.environ.setdefault("HOSO_SIGNING_TRUST_ROOTS", json.dumps([str(_SCRATCH / "pki" / "ca.cert.pem")]))
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mat-khau-thu-nghiem"
 TABLES = (
@@ -219,6 +226,7 @@ class Dossier:
         last = after["history"][-1]
         assert (last["event"], last["seq"], last["to_state"]) == (event, result.version, result.state)
         record_transition(after, last)
+        preview_documents(self.world, self.id, {result.version})
         return result
 
     def record_history(self) -> None:
@@ -226,6 +234,7 @@ class Dossier:
         saved = self.saved()
         for entry in saved["history"][1:]:
             record_transition(saved, entry)
+        preview_documents(self.world, self.id, {entry["seq"] for entry in saved["history"]})
 
     @property
     def state(self) -> str:
@@ -336,6 +345,44 @@ def _whole_suite_ran(session: pytest.Session) -> bool:
     return all(path in collected for path in COVERAGE_FILES)
 
 
+# -- form coverage -----------------------------------------------------------------------------------------
+#
+# The first time a step of any test requests a form, the document it asks for is rendered (as a preview:
+# no number, nothing written) from that test's dossier and read back against the NĐ 30 checklist. When the
+# whole suite ran, the session fails if a form of the catalogue was never rendered this way.
+# HOSO_TEST_DOCUMENT_DUMP=<dir> also writes each preview there as <form>.docx and <form>.txt.
+
+RENDERED: set[str] = set()
+
+
+def preview_documents(world: World, dossier_id: str, seqs: set[int]) -> None:
+    from documents.issue import Issuer
+    from tests.documents.readback import read_back
+
+    with world.db.reading() as repo:
+        requests = [
+            row
+            for row in repo.outbox(dossier_id)
+            if row["kind"] == "document" and row["history_seq"] in seqs and row["payload"]["form"] not in RENDERED
+        ]
+        if not requests:
+            return
+        dossier = repo.dossier(dossier_id)
+        assert dossier is not None
+        person = repo.person(dossier["person_id"])
+    issuer = Issuer.create(world.db, world.rulebook, Path("/nonexistent-preview-only"))
+    dump = os.environ.get("HOSO_TEST_DOCUMENT_DUMP")
+    for row in requests:
+        form_code = row["payload"]["form"]
+        data = issuer.preview(row["id"])
+        citizen = issuer.rules.kind_of(world.rulebook.forms.forms[form_code].title_vi).citizen
+        if dump:
+            Path(dump).mkdir(parents=True, exist_ok=True)
+            (Path(dump) / f"{form_code}.docx").write_bytes(data)
+        read_back(data, citizen=citizen, person_name=str(person["full_name"]))
+        RENDERED.add(form_code)
+
+
 # Under pytest-xdist each worker runs part of the suite: it hands what it fired (and whether it collected the
 # whole suite) to the controller, which checks the union.
 _WORKERS_WHOLE: list[bool] = []
@@ -344,6 +391,7 @@ _WORKERS_WHOLE: list[bool] = []
 def pytest_testnodedown(node: Any, error: Any) -> None:
     output = getattr(node, "workeroutput", {})
     FIRED.update(tuple(edge) for edge in output.get("fired", []))
+    RENDERED.update(output.get("rendered", []))
     _WORKERS_WHOLE.append(bool(output.get("whole_suite")) and error is None)
 
 
@@ -351,6 +399,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["fired"] = sorted(FIRED)
+        workeroutput["rendered"] = sorted(RENDERED)
         workeroutput["whole_suite"] = _whole_suite_ran(session)
         return
     if _WORKERS_WHOLE:
@@ -358,12 +407,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             return
     elif not _whole_suite_ran(session):
         return
-    missing = sorted(all_edges(load_rulebook(CONFIG_DIR)) - FIRED)
-    if not missing:
+    rulebook = load_rulebook(CONFIG_DIR)
+    missing = sorted(all_edges(rulebook) - FIRED)
+    unrendered = sorted(set(rulebook.forms.forms) - RENDERED)
+    if not missing and not unrendered:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [f"TRANSITION COVERAGE: {len(missing)} transition(s) never fired by a test:"]
+    lines = [f"TRANSITION COVERAGE: {len(missing)} transition(s) never fired by a test:"] if missing else []
     lines += [f"  {code} {version}: {source} --{event}--> {dest}" for code, version, source, event, dest in missing]
+    if unrendered:
+        lines.append(f"FORM COVERAGE: {len(unrendered)} form(s) never rendered from a test's dossier:")
+        lines += [f"  {code}" for code in unrendered]
     if reporter is not None:
         reporter.ensure_newline()
     for line in lines:

@@ -22,6 +22,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import exponential_backoff
 
 from documents.issue import IssueOutcome
+from documents.pdf_stage import PdfOutcome
 from states.alerts import AlertBatch
 from states.notices import AckEscalation
 from states.outbox_drain import DrainOutcome
@@ -36,6 +37,7 @@ from workflows.jobs import (
     document_chunk,
     expiry_chunk,
     outbox_chunk,
+    pdf_chunk,
 )
 
 P = ParamSpec("P")
@@ -43,6 +45,9 @@ R = TypeVar("R")
 
 BATCH_SIZE = 200
 MAX_CHUNKS = 50
+PDF_BATCH_SIZE = 20
+"""Documents converted per LibreOffice call: one start (about a second) shared by the batch, and a batch short
+enough to finish well within the claim's lease."""
 """At most this many chunks per run; what is left waits for the next run."""
 
 _runtimes: list[Runtime] = []
@@ -122,6 +127,11 @@ def issue_documents_chunk(batch_size: int) -> list[IssueOutcome]:
 
 
 @_chunk_task
+def sign_documents_chunk(batch_size: int) -> list[PdfOutcome]:
+    return pdf_chunk(_runtime(), batch_size=batch_size)
+
+
+@_chunk_task
 def deliver_chunk(batch_size: int) -> dict[str, int]:
     return dict(delivery_chunk(_runtime(), batch_size=batch_size))
 
@@ -195,14 +205,23 @@ def outbox_drain(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> 
             outcomes.update("document_" + document.outcome for document in issued)
             if len(issued) < batch_size:
                 break
+        for _ in range(max_chunks):
+            pdfs = sign_documents_chunk(PDF_BATCH_SIZE)
+            for pdf in pdfs:
+                if pdf.outcome in ("retry", "unavailable"):
+                    logger.warning("Bản PDF của văn bản %s: %s", pdf.document_id, pdf.detail)
+            outcomes.update("pdf_" + pdf.outcome for pdf in pdfs)
+            if len(pdfs) < PDF_BATCH_SIZE or all(pdf.outcome == "retry" for pdf in pdfs):
+                break
     logger.info(
         "Hàng đợi: %d việc đã xử lý — %d thủ tục tiếp theo đã mở, %d thông báo đã gửi, %d văn bản đã ban hành, "
-        "%d chờ thử lại",
+        "%d bản PDF đã ký số, %d chờ thử lại",
         sum(outcomes.values()),
         outcomes["opened"],
         outcomes["posted"],
         outcomes["document_issued"],
-        outcomes["retry"] + outcomes["document_retry"],
+        outcomes["pdf_signed"],
+        outcomes["retry"] + outcomes["document_retry"] + outcomes["pdf_retry"],
     )
     return {"handled": sum(outcomes.values()), "outcomes": dict(outcomes)}
 

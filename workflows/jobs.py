@@ -13,11 +13,12 @@ import socket
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
-from documents.issue import IssueOutcome, Issuer, issue_batch
+from documents.issue import IssueOutcome, issue_batch
+from documents.pdf_stage import PdfOutcome, pdf_batch
+from documents.setup import DocumentSetup
 from states.accounts import actor_by_username
 from states.actors import Actor
 from states.alerts import AlertBatch, alert_batch, sweep_alerts
@@ -45,8 +46,8 @@ class Runtime:
     channels: Mapping[str, Channel]
     clock: Clock
     worker: str = field(default_factory=worker_name)
-    documents_dir: Path | None = None
-    """Where issued documents are stored; None: this runtime issues none (they wait in the outbox)."""
+    documents: DocumentSetup | None = None
+    """How documents are issued and signed; None: this runtime issues none (they wait in the outbox)."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, system_user: str = "system") -> Runtime:
@@ -62,7 +63,8 @@ class Runtime:
         with db.reading() as repo:
             system = actor_by_username(repo, system_user)
         channels = channels_from_settings(settings)
-        return cls(db, rulebook, engine, system, channels, clock, documents_dir=settings.documents_dir)
+        documents = DocumentSetup.from_settings(settings)
+        return cls(db, rulebook, engine, system, channels, clock, documents=documents)
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,26 @@ def outbox_chunk(runtime: Runtime, *, batch_size: int) -> list[DrainOutcome]:
 def document_chunk(runtime: Runtime, *, batch_size: int) -> list[IssueOutcome]:
     """Claim a batch of document requests under a lease and issue each (number, render, store, record in one
     transaction); a request issued before the failure is never issued again."""
-    if runtime.documents_dir is None:
+    if runtime.documents is None:
         return []
-    issuer = Issuer.create(runtime.db, runtime.rulebook, runtime.documents_dir)
+    issuer = runtime.documents.issuer(runtime.db, runtime.rulebook)
     return issue_batch(issuer, worker=runtime.worker, now=runtime.clock.now(), batch_size=batch_size)
+
+
+def pdf_chunk(runtime: Runtime, *, batch_size: int) -> list[PdfOutcome]:
+    """Claim a batch of issued documents waiting for their PDF, convert them in one LibreOffice call and sign
+    each with its unit's key; each PDF is recorded with its request's done mark in one transaction."""
+    if runtime.documents is None:
+        return []
+    policy = runtime.rulebook.alerts.delivery
+    return pdf_batch(
+        runtime.documents.finisher(runtime.db),
+        worker=runtime.worker,
+        now=runtime.clock.now(),
+        batch_size=batch_size,
+        lease_seconds=policy.lease_seconds,
+        retry_seconds=policy.retry_seconds,
+    )
 
 
 def delivery_chunk(runtime: Runtime, *, batch_size: int) -> Counter[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from states.store.tables import document_counters, documents
@@ -63,8 +64,41 @@ class DocumentStore:
         return [dict(row) for row in self._conn.execute(query).mappings()]
 
     def by_sha256(self, sha256: str) -> list[Record]:
-        query = select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id)
+        """Documents whose .docx or signed PDF has this SHA-256."""
+        query = (
+            select(documents)
+            .where(or_(documents.c.sha256 == sha256, documents.c.pdf_sha256 == sha256))
+            .order_by(documents.c.id)
+        )
         return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def record_pdf(
+        self,
+        document_id: int,
+        *,
+        status: str,
+        note: str | None,
+        path: str | None = None,
+        sha256: str | None = None,
+        size_bytes: int | None = None,
+        signer_subject: str | None = None,
+        signed_at: datetime | None = None,
+    ) -> bool:
+        """Record the PDF of a document still waiting for one; False when it has one already."""
+        result = self._conn.execute(
+            update(documents)
+            .where(documents.c.id == document_id, documents.c.pdf_status == "pending")
+            .values(
+                pdf_status=status,
+                pdf_note=note,
+                pdf_path=path,
+                pdf_sha256=sha256,
+                pdf_size_bytes=size_bytes,
+                signer_subject=signer_subject,
+                signed_at=signed_at,
+            )
+        )
+        return result.rowcount == 1
 
     def by_verification_code(self, code: str) -> Record | None:
         row = self._conn.execute(select(documents).where(documents.c.verification_code == code)).mappings().first()

@@ -81,6 +81,17 @@ class Repository:
     def all_units(self) -> list[Record]:
         return [dict(row) for row in self._conn.execute(select(units)).mappings()]
 
+    def units_of_kind(
+        self, kind: str, *, commune_code: str | None = None, province_code: str | None = None
+    ) -> list[Record]:
+        """Units of a kind in a commune (or, without one, in a province), by code."""
+        query = select(units).where(units.c.kind == kind)
+        if commune_code is not None:
+            query = query.where(units.c.commune_code == commune_code)
+        if province_code is not None:
+            query = query.where(units.c.province_code == province_code)
+        return [dict(row) for row in self._conn.execute(query.order_by(units.c.code)).mappings()]
+
     def all_users(self) -> list[Record]:
         return [dict(row) for row in self._conn.execute(select(users)).mappings()]
 

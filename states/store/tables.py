@@ -335,6 +335,16 @@ documents = Table(
     Column("template_sha256", String(64), nullable=False),
     Column("data_sha256", String(64), nullable=False),
     Column("verification_code", String(40), nullable=False, unique=True),
+    # The signed PDF, made after issuance (outbox kind ``document_pdf``): ``pending``, ``signed``,
+    # ``unsigned`` (no key for the unit) or ``unavailable`` (no converter on the server), with the reason.
+    Column("pdf_status", String(20), nullable=False, server_default="pending"),
+    Column("pdf_path", String(500), nullable=True),
+    Column("pdf_sha256", String(64), nullable=True),
+    Column("pdf_size_bytes", Integer, nullable=True),
+    Column("pdf_note", Text, nullable=True),
+    Column("signer_subject", String(500), nullable=True),
+    Column("signed_at", UtcDateTime, nullable=True),
     Index("ix_documents_dossier", "dossier_id", "id"),
     Index("ix_documents_sha256", "sha256"),
+    Index("ix_documents_pdf_sha256", "pdf_sha256"),
 )

@@ -28,6 +28,7 @@ import uvicorn
 
 from api.app import create_app
 from config.settings import Settings
+from documents.issue import Issuer, issue_batch
 from states.outbox_drain import drain_outbox
 from states.procedures import Rulebook
 from states.store.database import Database
@@ -44,6 +45,7 @@ PACKAGE = "hoso_generated_client"
 class Served:
     url: str
     world: World
+    documents_dir: Path
 
 
 @pytest.fixture
@@ -53,7 +55,11 @@ def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[Served]:
     upgrade(url)
     db = Database(url)
     world = build_world(db, rulebook, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
-    settings = Settings(environment="test", secret_key="test-secret-key-of-at-least-thirty-two-chars")
+    settings = Settings(
+        environment="test",
+        secret_key="test-secret-key-of-at-least-thirty-two-chars",
+        documents_dir=tmp_path / "van-ban",
+    )
     app = create_app(settings, clock=world.clock, db=db, rulebook=rulebook)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -68,7 +74,7 @@ def server(tmp_path: Path, rulebook: Rulebook) -> Iterator[Served]:
         assert thread.is_alive(), "uvicorn stopped"
         time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}", world)
+        yield Served(f"http://127.0.0.1:{port}", world, settings.documents_dir)
     finally:
         uvicorn_server.should_exit = True
         thread.join(timeout=20)
@@ -84,8 +90,11 @@ def _generate(base_url: str, workdir: Path) -> ModuleType:
     document = workdir / "openapi.json"
     document.write_text(json.dumps(httpx.get(f"{base_url}/openapi.json", timeout=10).json()), encoding="utf-8")
     config = workdir / "generator.json"
-    # A .docx download is plain bytes to a generated client.
-    binary = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "application/octet-stream"}
+    # A .docx or .pdf download is plain bytes to a generated client.
+    binary = {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "application/octet-stream",
+        "application/pdf": "application/octet-stream",
+    }
     settings = {"package_name_override": PACKAGE, "post_hooks": [], "content_type_overrides": binary}
     config.write_text(json.dumps(settings), encoding="utf-8")
     output = workdir / "generated" / PACKAGE
@@ -115,6 +124,7 @@ def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: Serve
     try:
         dossier_id = _exercise(client_package, server.url)
         _exercise_notices(client_package, server, dossier_id)
+        _exercise_documents(client_package, server, dossier_id)
     finally:
         sys.path.remove(str(tmp_path / "generated"))
         for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
@@ -218,3 +228,26 @@ def _exercise_notices(package: ModuleType, served: Served, dossier_id: str) -> N
     too_many = list_notices.sync(client=chair, limit=10000)
     assert isinstance(too_many, models.ProblemDetails), too_many
     assert (too_many.status, too_many.field) == (422, "limit")
+
+
+def _exercise_documents(package: ModuleType, served: Served, dossier_id: str) -> None:
+    """The test result issued by the flow: listed and its slip read by the police, checked by anyone by its
+    code; its PDF is not made yet, which the client is told in a problem."""
+    models = importlib.import_module(f"{package.__name__}.models")
+    world = served.world
+    issuer = Issuer.create(world.db, world.rulebook, served.documents_dir)
+    issued = issue_batch(issuer, worker="generated-client", now=world.clock.now(), batch_size=20)
+    assert issued and {outcome.outcome for outcome in issued} == {"issued"}
+    police = _login(package, served.url, "police")
+    listed = _operation(package, "list_dossier_documents").sync(client=police, dossier_id=dossier_id)
+    assert isinstance(listed, list) and listed and isinstance(listed[0], models.DocumentOut), listed
+    result = next(document for document in listed if document.form_code == "nd105.m03")
+    assert result.pdf_status == models.DocumentOutPdfStatus.PENDING and result.number_symbol == "01/KQ-CAX"
+    slip = _operation(package, "download_control_slip").sync_detailed(client=police, dossier_id=dossier_id)
+    assert slip.status_code == 200 and slip.content.startswith(b"PK")
+    pdf = _operation(package, "download_document_pdf").sync(client=police, document_id=result.id)
+    assert isinstance(pdf, models.ProblemDetails) and pdf.status == 409 and "PDF" in pdf.detail
+    anonymous = package.Client(base_url=served.url, raise_on_unexpected_status=True)
+    checked = _operation(package, "verify_document_code").sync(client=anonymous, code=result.verification_code)
+    assert isinstance(checked, models.DocumentVerificationOut) and checked.valid is True
+    assert checked.document is not None and checked.document.number_symbol == "01/KQ-CAX"

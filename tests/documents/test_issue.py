@@ -7,15 +7,18 @@ import hashlib
 import io
 import unicodedata
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from docx import Document
 
+from documents.compose import printable_bases
 from documents.issue import Issuer, pending_requests
 from tests.conftest import Dossier, World
 from tests.states.test_custody import held
+from tests.states.test_drug_user_management import managed
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def test_a_request_claimed_by_a_dead_worker_is_issued_once_after_its_lease(world
 def test_a_failed_rendering_takes_no_number(world: World, issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
     dossier = held(world)
 
-    def broken(self: Issuer, data: object) -> tuple[bytes, str]:
+    def broken(self: Issuer, *args: object) -> tuple[bytes, str, str]:
         raise OSError("đĩa đầy")
 
     monkeypatch.setattr(Issuer, "_render", broken)
@@ -104,3 +107,52 @@ def test_a_failed_rendering_takes_no_number(world: World, issuer: Issuer, monkey
     for outbox_id in claimed:
         issuer.issue(outbox_id, now)
     assert [d["number"] for d in documents(dossier) if d["doc_type"] == "QĐ"] == [1]
+
+
+def test_a_document_of_a_step_the_system_recorded_is_issued_by_the_commune_committee(
+    world: World, issuer: Issuer
+) -> None:
+    """The end of a user's management is recorded by the sweep; its letter is the commune chairman's."""
+    dossier = managed(world)
+    issue_all(world, issuer)
+    due = datetime.fromisoformat(dossier.deadlines("open")["management_term"]["due_at"])
+    world.at((due + timedelta(minutes=1)).isoformat())
+    world.sweep()
+    assert issue_all(world, issuer) == ["issued"]
+    letter = next(d for d in documents(dossier) if d["form_code"] == "hoso.qlsd_ket_thuc_quan_ly")
+    assert letter["unit_code"] == "UBX-00070" and letter["number_symbol"] == "01/CV-UBND"
+    text = text_of(issuer.files.read(str(letter["file_path"])))
+    assert "UBND PHƯỜNG HOÀN KIẾM" in text and "HỆ THỐNG" not in text
+    lines = text.splitlines()
+    assert lines[lines.index("CHỦ TỊCH") + 1] == "chair"  # the holder of the committee's head role signs
+
+
+@pytest.mark.parametrize(
+    ("annotated", "printed"),
+    [
+        (
+            "Luật XLVPHC Điều 122 khoản 1 điểm đ, khoản 3",
+            ["Luật Xử lý vi phạm hành chính Điều 122 khoản 1 điểm đ, khoản 3"],
+        ),
+        (
+            "NĐ 105/2021 Điều 38; Luật PCMT 120/2025/QH15 (số điều chưa kiểm chứng; trước đây Luật 73/2021 Điều 2 "
+            "khoản 10); gửi kết quả về nơi cư trú — thủ tục chưa kiểm chứng",
+            ["Nghị định 105/2021 Điều 38", "Luật Phòng, chống ma túy 120/2025/QH15"],
+        ),
+        (
+            "BLHS Điều 256a (Luật 86/2025/QH15) — sử dụng trong thời gian quản lý",
+            ["Bộ luật Hình sự Điều 256a (Luật 86/2025/QH15)"],
+        ),
+        (
+            "PL 01/2022 (bốn loại quyết định); Luật PCMT 120/2025 Điều 36: trường giáo dưỡng [S]",
+            ["Pháp lệnh 01/2022", "Luật Phòng, chống ma túy 120/2025 Điều 36"],
+        ),
+        ("Báo cáo định kỳ — kỳ báo cáo chưa kiểm chứng", []),
+        (
+            "PL 09/2014/UBTVQH13 Điều 26 khoản 4; trở lại thời gian hoãn — suy luận",
+            ["Pháp lệnh 09/2014/UBTVQH13 Điều 26 khoản 4"],
+        ),
+    ],
+)
+def test_a_steps_legal_basis_is_printed_without_the_maintainers_notes(annotated: str, printed: list[str]) -> None:
+    assert printable_bases(annotated) == printed

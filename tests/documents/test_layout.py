@@ -21,13 +21,13 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
-from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from pydantic import ValidationError
 
+from documents.bodies import form_bodies
 from documents.context import (
     BLANK_NUMBER,
     BodyParagraph,
@@ -36,7 +36,8 @@ from documents.context import (
     number_symbol,
     vietnamese_date_parts,
 )
-from documents.layout import MOTTO, NATIONAL_TITLE, TEMPLATE_PATH, template_bytes
+from documents.layout import MOTTO, NATIONAL_TITLE, TEMPLATE_PATH, TEMPLATES_DIR, every_template, template_bytes
+from tests.documents.readback import paragraphs
 
 FONT = "Times New Roman"
 NUMBER_RE = re.compile(r"^Số: \d{2,}/[A-Za-zĐđ]+(-[A-Za-zĐđ0-9]+)+$")
@@ -120,17 +121,6 @@ def decided() -> DocxDocument:
 @pytest.fixture(scope="module")
 def filed() -> DocxDocument:
     return render(citizen())
-
-
-def paragraphs(document: DocxDocument) -> Iterator[Paragraph]:
-    """Every paragraph of the body, table cells included, in reading order."""
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                for cell in row.cells:
-                    yield from cell.paragraphs
-        else:
-            yield block
 
 
 def line(document: DocxDocument, pattern: str) -> Paragraph:
@@ -337,11 +327,24 @@ def test_unissued_number_keeps_its_blank_and_several_addressees_are_listed() -> 
     assert texts[start + 1 : start + 3] == ["- Công an phường;", "- Trạm Y tế."]
 
 
+FORM_BLOCKS = {"person", "dossier", "step", "agency", "form", "step_facts"}
+"""Context fields only the templates of particular forms read."""
+
+
 def test_template_variables_are_exactly_the_context_fields() -> None:
     template = DocxTemplate(str(TEMPLATE_PATH))
-    assert template.get_undeclared_template_variables() == set(DocumentContext.model_fields)
+    assert template.get_undeclared_template_variables() == set(DocumentContext.model_fields) - FORM_BLOCKS | {"qr"}
     for context in (decision(), citizen()):
-        assert template.get_undeclared_template_variables(context=context.as_template_data()) == set()
+        data = context.as_template_data()
+        assert template.get_undeclared_template_variables(context=data) == {"qr"}
+
+
+def test_every_form_template_reads_only_context_fields_and_the_qr_code() -> None:
+    built = every_template()
+    assert len(built) == len(form_bodies()) + 1
+    for path in built:
+        variables = DocxTemplate(str(path)).get_undeclared_template_variables()
+        assert variables <= set(DocumentContext.model_fields) | {"qr"}, path.name
 
 
 @pytest.mark.parametrize("missing", ["signer_name", "citizen_form", "facts"])
@@ -352,12 +355,14 @@ def test_rendering_without_a_field_fails(missing: str) -> None:
         render_bytes(data)
 
 
-def test_committed_template_is_what_the_layout_code_builds() -> None:
+def test_committed_templates_are_what_the_layout_code_builds() -> None:
     built = template_bytes()
     assert built == template_bytes()
     committed = parts(TEMPLATE_PATH.read_bytes())
     assert committed["word/document.xml"] == parts(built)["word/document.xml"]
-    assert committed == parts(built), "run: python -m documents.layout"
+    for path, data in every_template().items():
+        assert path.read_bytes() == data, f"{path.name}: run python -m documents.layout"
+    assert set(TEMPLATES_DIR.glob("*.docx")) == set(every_template()), "run: python -m documents.layout"
 
 
 @pytest.mark.parametrize(

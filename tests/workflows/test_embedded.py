@@ -119,8 +119,12 @@ def served(tmp_path: Path) -> Iterator[tuple[Served, Database]]:
         HOSO_SWEEP_INTERVAL_SECONDS="5",
         HOSO_OUTBOX_INTERVAL_SECONDS="3",
         HOSO_DELIVERY_INTERVAL_SECONDS="3",
+        HOSO_DOCUMENTS_DIR=str(tmp_path / "documents"),
+        HOSO_SIGNING_KEYS_DIR=str(tmp_path / "pki"),
+        # PDF conversion is tested in tests/documents; here the documents stay .docx so the flows stay quick.
+        HOSO_SOFFICE=str(tmp_path / "khong-co-soffice"),
     )
-    for command in (["db", "upgrade"], ["demo", "seed"]):
+    for command in (["db", "upgrade"], ["demo", "seed", "--no-documents"]):
         subprocess.run([str(HOSO), *command], env=env, check=True, capture_output=True, timeout=300)
     api_port, prefect_port = free_port(), free_port()
     process = subprocess.Popen(

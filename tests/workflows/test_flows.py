@@ -14,6 +14,7 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from documents.setup import DocumentSetup
 from states.delivery import Channel, OutgoingMessage
 from states.outbox_drain import DrainOutcome
 from tests.conftest import Dossier, World
@@ -57,7 +58,7 @@ def runtime(world: World, channels: Mapping[str, Channel] | None = None, documen
         channels or {},
         world.clock,
         worker="kiem-thu-flow",
-        documents_dir=documents,
+        documents=DocumentSetup(documents) if documents is not None else None,
     )
 
 
