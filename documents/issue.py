@@ -21,7 +21,7 @@ from typing import Any, Self
 import segno
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, TemplateError
 
 from documents.bodies import FormBody, form_bodies
 from documents.catalogue import DocumentRules, document_rules
@@ -221,7 +221,8 @@ def issue_claimed(issuer: Issuer, outbox_ids: list[int], now: datetime, *, retry
     for outbox_id in outbox_ids:
         try:
             outcomes.append(issuer.issue(outbox_id, now))
-        except (HosoError, OSError, ValueError) as error:
+        except (HosoError, OSError, ValueError, TemplateError, KeyError, TypeError, AttributeError) as error:
+            # A form whose wording breaks on this dossier's data waits with the reason; the others go on.
             retry_later(issuer.db, outbox_id, reason_of(error), now, retry_seconds)
             outcomes.append(IssueOutcome(outbox_id, "retry", None, None, reason_of(error)))
     return outcomes

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from docx import Document
+from jinja2 import UndefinedError
 
-from documents.compose import printable_bases
-from documents.issue import Issuer, pending_requests
+from documents.compose import Composer, printable_bases
+from documents.issue import Issuer, issue_claimed, pending_requests
 from tests.conftest import Dossier, World
 from tests.states.test_custody import held
 from tests.states.test_drug_user_management import managed
@@ -156,3 +157,29 @@ def test_a_document_of_a_step_the_system_recorded_is_issued_by_the_commune_commi
 )
 def test_a_steps_legal_basis_is_printed_without_the_maintainers_notes(annotated: str, printed: list[str]) -> None:
     assert printable_bases(annotated) == printed
+
+
+def test_a_form_whose_wording_breaks_waits_with_the_reason_and_the_others_are_issued(
+    world: World, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dossier = held(world)
+    compose = Composer.compose
+
+    def breaking(self: Composer, repo: Any, dossier: Any, step: Any, form_code: str, **kwargs: Any) -> Any:
+        if form_code == "xlvphc.tam_giu":
+            raise UndefinedError("'dict object' has no attribute 'x'")
+        return compose(self, repo, dossier, step, form_code, **kwargs)
+
+    monkeypatch.setattr(Composer, "compose", breaking)
+    outcomes = issue_claimed(
+        issuer,
+        pending_requests(world.db, worker="thu-nghiem", now=world.clock.now(), lease_seconds=60, limit=50),
+        world.clock.now(),
+        retry_seconds=30,
+    )
+    assert sorted(o.outcome for o in outcomes) == ["issued", "retry"]
+    waiting = next(o for o in outcomes if o.outcome == "retry")
+    assert "UndefinedError" in waiting.detail
+    assert [d["form_code"] for d in documents(dossier)] == ["nd105.m03"]
+    row = next(r for r in dossier.outbox() if r["id"] == waiting.outbox_id)
+    assert row["status"] == "pending" and row["attempts"] == 1 and "UndefinedError" in row["last_error"]
