@@ -82,10 +82,12 @@ class Capturing(Issuer):
 
     captured: list[Rendered]
 
-    def _render(self, form_code: str, composed: Composition, code: str) -> tuple[bytes, str, str]:
+    def _render(
+        self, form_code: str, composed: Composition, code: str, data: dict[str, Any] | None = None
+    ) -> tuple[bytes, str, str]:
         path = self.template_path(form_code, composed.unit.get("province_code"))
-        self.captured.append((path, composed.template_data(), self.verification_url(code)))
-        return super()._render(form_code, composed, code)
+        self.captured.append((path, dict(data or composed.template_data()), self.verification_url(code)))
+        return super()._render(form_code, composed, code, data)
 
 
 class Requests:

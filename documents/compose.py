@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel, ConfigDict, create_model
 
 from documents.bodies import BLANK, FieldSource, FormBody
@@ -72,8 +72,10 @@ class Composer:
         *,
         number_symbol: str,
         verification_code: str,
+        issuing: tuple[Record, str | None] | None = None,
     ) -> Composition:
-        unit, head = self.issuing_unit(repo, dossier, step, form_code)
+        """``issuing``: the issuing unit and signer name, when the caller already asked ``issuing_unit``."""
+        unit, head = issuing or self.issuing_unit(repo, dossier, step, form_code)
         form = self.rulebook.forms.forms[form_code]
         definition = self.rulebook.pinned(dossier["procedure_code"], dossier["procedure_version"]).definition
         kind = self.rules.kind_of(form.title_vi)
@@ -221,7 +223,13 @@ class _Blocks:
 
 def _say(text: str, scope: Mapping[str, Any]) -> str:
     """A description string with its values filled in (the template escapes them later)."""
-    return _STRINGS.from_string(text).render(scope).strip() if text else ""
+    return _compiled(text).render(scope).strip() if text else ""
+
+
+@lru_cache(maxsize=8192)
+def _compiled(text: str) -> Template:
+    """Each description string is compiled once per process: compiling costs more than rendering."""
+    return _STRINGS.from_string(text)
 
 
 @lru_cache(maxsize=256)
@@ -240,7 +248,8 @@ def _form_values(
     form_code: str,
     body: FormBody,
 ) -> dict[str, str]:
-    history = [row for row in repo.history(dossier["id"]) if row["seq"] <= step["seq"]]
+    needs_history = any(source.kind != "step" for source in body.fields.values())
+    history = [row for row in repo.history(dossier["id"]) if row["seq"] <= step["seq"]] if needs_history else []
     values = {
         name: _value(repo, rulebook, definition, dossier, step, history, source) for name, source in body.fields.items()
     }

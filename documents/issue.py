@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
 
@@ -111,10 +112,12 @@ class Issuer:
             dossier, step = self._request_of(repo, item)
             form_code = item["payload"]["form"]
             kind = self.rules.kind_of(self.rulebook.forms.forms[form_code].title_vi)
-            unit, _ = self.composer.issuing_unit(repo, dossier, step, form_code)
-            agency = self.rules.agency(unit["kind"])
+            issuing = self.composer.issuing_unit(repo, dossier, step, form_code)
+            agency = self.rules.agency(issuing[0]["kind"])
             blank = number_symbol(None, kind.abbr, agency.abbr) if not kind.citizen else ""
-            composed = self.composer.compose(repo, dossier, step, form_code, number_symbol=blank, verification_code="")
+            composed = self.composer.compose(
+                repo, dossier, step, form_code, number_symbol=blank, verification_code="", issuing=issuing
+            )
             return self._render(form_code, composed, "")[0]
 
     def template_path(self, form_code: str, province_code: str | None) -> Path:
@@ -137,7 +140,8 @@ class Issuer:
         dossier, step = self._request_of(repo, item)
         form_code = item["payload"]["form"]
         form = self.rulebook.forms.forms[form_code]
-        unit, _ = self.composer.issuing_unit(repo, dossier, step, form_code)
+        issuing = self.composer.issuing_unit(repo, dossier, step, form_code)
+        unit = issuing[0]
         kind = self.rules.kind_of(form.title_vi)
         agency = self.rules.agency(unit["kind"])
         issued_on = step["occurred_at"].astimezone(VN_TZ).date()
@@ -147,9 +151,10 @@ class Issuer:
         symbol = number_symbol(number, kind.abbr, agency.abbr) if number is not None else None
         code = secrets.token_hex(10)
         composed = self.composer.compose(
-            repo, dossier, step, form_code, number_symbol=symbol or "", verification_code=code
+            repo, dossier, step, form_code, number_symbol=symbol or "", verification_code=code, issuing=issuing
         )
-        rendered, template_name, template_sha = self._render(form_code, composed, code)
+        data = composed.template_data()
+        rendered, template_name, template_sha = self._render(form_code, composed, code, data)
         digest = hashlib.sha256(rendered).hexdigest()
         relative = self.files.write(f"{issued_on.year}/{unit['code']}/{form_code}-{code}.docx", rendered)
         document_id = repo.documents.insert_document(
@@ -170,7 +175,7 @@ class Issuer:
             size_bytes=len(rendered),
             template=template_name,
             template_sha256=template_sha,
-            data_sha256=hashlib.sha256(_canonical(composed.template_data())).hexdigest(),
+            data_sha256=hashlib.sha256(_canonical(data)).hexdigest(),
             verification_code=code,
         )
         repo.insert_outbox([pdf_request(document_id, dossier["id"], step["seq"], now)])
@@ -179,17 +184,29 @@ class Issuer:
     def verification_url(self, code: str) -> str:
         return f"{self.public_url}/api/v1/documents/verify/{code}"
 
-    def _render(self, form_code: str, composed: Composition, code: str) -> tuple[bytes, str, str]:
+    def _render(
+        self, form_code: str, composed: Composition, code: str, data: dict[str, Any] | None = None
+    ) -> tuple[bytes, str, str]:
         path = self.template_path(form_code, composed.unit.get("province_code"))
         template = DocxTemplate(str(path))
-        data: dict[str, Any] = composed.template_data()
+        data = dict(data) if data is not None else composed.template_data()
         if code:
             data["qr"] = InlineImage(template, io.BytesIO(qr_png(self.verification_url(code))), width=Mm(QR_MM))
         template.render(data, jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
         output = io.BytesIO()
         template.save(output)
-        template_sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        return output.getvalue(), _template_name(path, self.templates_dir), template_sha
+        return output.getvalue(), _template_name(path, self.templates_dir), template_sha256(path)
+
+
+def template_sha256(path: Path) -> str:
+    """The SHA-256 of a template file, read again only when the file changed (a clerk replaced it)."""
+    status = path.stat()
+    return _file_sha256(path, status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=512)
+def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def qr_png(content: str) -> bytes:
