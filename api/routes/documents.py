@@ -111,13 +111,7 @@ def download_control_slip(dossier_id: str, wired: ServicesDep, actor: ActorDep) 
     with wired.db.reading() as repo:
         dossier = visible_dossier(repo, wired.rulebook.regimes, actor, dossier_id)
         slip = control_slip(repo, wired.rulebook, dossier)
-    return DocxResponse(
-        content=render_slip(slip),
-        headers={
-            "Content-Disposition": f'attachment; filename="phieu-kiem-soat-{slip.dossier_code[:8]}.docx"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return DocxResponse(content=render_slip(slip), headers=_attachment(f"phieu-kiem-soat-{slip.dossier_code[:8]}.docx"))
 
 
 @router.get(
@@ -129,13 +123,8 @@ def download_control_slip(dossier_id: str, wired: ServicesDep, actor: ActorDep) 
     responses=_file_responses(DOCX_MEDIA_TYPE, "Tệp .docx đã ban hành"),
 )
 def download_document(document_id: _DocumentId, wired: ServicesDep, actor: ActorDep) -> DocxResponse:
-    with wired.db.reading() as repo:
-        found = document_file(repo, wired.rulebook.regimes, actor, document_id, _store(wired).read)
-    name = ascii_file_name(found.document["form_code"], found.document["number_symbol"], document_id)
-    return DocxResponse(
-        content=found.content,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    content, headers = _stored_file(wired, actor, document_id, pdf=False)
+    return DocxResponse(content=content, headers=headers)
 
 
 @router.get(
@@ -148,13 +137,21 @@ def download_document(document_id: _DocumentId, wired: ServicesDep, actor: Actor
     responses=_file_responses(PDF_MEDIA_TYPE, "Bản PDF đã ký số"),
 )
 def download_document_pdf(document_id: _DocumentId, wired: ServicesDep, actor: ActorDep) -> PdfResponse:
+    content, headers = _stored_file(wired, actor, document_id, pdf=True)
+    return PdfResponse(content=content, headers=headers)
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
+def _stored_file(wired: ServicesDep, actor: ActorDep, document_id: int, *, pdf: bool) -> tuple[bytes, dict[str, str]]:
+    """The stored .docx or PDF of a document the officer may see, still hashing to its recorded SHA-256."""
     with wired.db.reading() as repo:
-        found = document_file(repo, wired.rulebook.regimes, actor, document_id, _store(wired).read, pdf=True)
-    name = ascii_file_name(found.document["form_code"], found.document["number_symbol"], document_id, ".pdf")
-    return PdfResponse(
-        content=found.content,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+        found = document_file(repo, wired.rulebook.regimes, actor, document_id, _store(wired).read, pdf=pdf)
+    suffix = ".pdf" if pdf else ".docx"
+    name = ascii_file_name(found.document["form_code"], found.document["number_symbol"], document_id, suffix)
+    return found.content, _attachment(name)
 
 
 @router.get(
