@@ -12,9 +12,9 @@ export HOSO_DATABASE_URL ?= sqlite:///$(CURDIR)/var/hoso.sqlite3
 TEST_WORKERS ?= 2
 
 # Debian packages for the signed PDF copies of documents (LibreOffice headless, fonts with every Vietnamese
-# letter, pdftoppm/pdftotext for the tests). Installed when the set-up runs as root with apt-get; otherwise
+# letter, pdftoppm/pdftotext for the tests, SoftHSM as the PKCS#11 token the signing tests use). Installed when the set-up runs as root with apt-get; otherwise
 # the set-up says what is missing, documents stay .docx with a note, and the PDF tests are skipped.
-SYSTEM_PACKAGES := libreoffice-writer-nogui fonts-liberation2 poppler-utils
+SYSTEM_PACKAGES := libreoffice-writer-nogui fonts-liberation2 poppler-utils softhsm2
 
 .PHONY: setup system-packages client-generator demo serve test lint typecheck clean
 

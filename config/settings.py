@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     """A PKCS#11 library (a USB token or an HSM); keys on the token are labelled with the unit code."""
     signing_pkcs11_token: str | None = None
     signing_pkcs11_pin: SecretStr | None = None
+    signing_pkcs11_raw_mechanism: bool = True
+    """hoso hashes the document and the token signs the digest (CKM_RSA_PKCS / CKM_ECDSA), which every token
+    offers; off, the token hashes too (CKM_SHA256_RSA_PKCS, CKM_ECDSA_SHA256), which some tokens lack."""
     host: str = "127.0.0.1"
     port: int = 8000
     # Scheduled flows (workflows/flows.py). `hoso serve` runs them itself unless flows is off: a local Prefect

@@ -33,6 +33,7 @@ from states.errors import HosoError
 from states.legal_time import VN_TZ
 from states.places import commune, province_name
 from states.procedures import Rulebook
+from states.store.documents import DocumentRequest
 from states.store.repository import Record, Repository
 
 _STRINGS = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -66,8 +67,7 @@ class Composer:
     def compose(
         self,
         repo: Repository,
-        dossier: Record,
-        step: Record,
+        request: DocumentRequest,
         form_code: str,
         *,
         number_symbol: str,
@@ -75,14 +75,14 @@ class Composer:
         issuing: tuple[Record, str | None] | None = None,
     ) -> Composition:
         """``issuing``: the issuing unit and signer name, when the caller already asked ``issuing_unit``."""
-        unit, head = issuing or self.issuing_unit(repo, dossier, step, form_code)
+        dossier, step, person = request.dossier, request.step, request.person
+        unit, head = issuing or self.issuing_unit(repo, request, form_code)
         form = self.rulebook.forms.forms[form_code]
         definition = self.rulebook.pinned(dossier["procedure_code"], dossier["procedure_version"]).definition
         kind = self.rules.kind_of(form.title_vi)
         agency = self.rules.agency(unit["kind"])
         issued_on = step["occurred_at"].astimezone(VN_TZ).date()
-        person = repo.person(dossier["person_id"])
-        officer = head if head is not None else self._officer(repo, step)
+        officer = head if head is not None else request.actor_name or str(step["actor_username"])
         blocks = _Blocks(
             person=_person_block(person, dossier, issued_on),
             dossier=DossierBlock(
@@ -168,14 +168,12 @@ class Composer:
         )
         return Composition(context, kind, agency, unit, issued_on, own_body=True)
 
-    def issuing_unit(
-        self, repo: Repository, dossier: Record, step: Record, form_code: str
-    ) -> tuple[Record, str | None]:
+    def issuing_unit(self, repo: Repository, request: DocumentRequest, form_code: str) -> tuple[Record, str | None]:
         """The unit that issues the document: the unit of the officer who recorded the step, unless the form
         names its ``issuer`` kind and the step came from another kind of unit (the system closing a term). Then
         that unit of the dossier's commune (or province) issues it, and the second value is the name printed
         under the signature: the holder of its head role, or a blank for a hand signature."""
-        own = repo.unit(step["actor_unit"])
+        dossier, step, own = request.dossier, request.step, request.actor_unit
         body = self.bodies.get(form_code)
         if body is None or not body.issuer or (own is not None and own["kind"] == body.issuer):
             if own is None:
@@ -198,10 +196,6 @@ class Composer:
         ]
         names = repo.alerts.user_names([int(heads[0]["id"])]) if len(heads) == 1 else {}
         return found[0], next(iter(names.values()), BLANK)
-
-    def _officer(self, repo: Repository, step: Record) -> str:
-        names = repo.alerts.user_names([step["actor_user_id"]])
-        return names.get(step["actor_user_id"]) or str(step["actor_username"])
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,13 @@ from states.errors import HosoError
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import Database
-from states.store.repository import Record, Repository
+from states.store.documents import DocumentRequest
+from states.store.repository import Repository
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "nd30_van_ban.docx"
 QR_MM = 22
+QR_MASK = 2
 
 
 @dataclass(frozen=True)
@@ -92,32 +94,27 @@ class Issuer:
 
     def issue(self, outbox_id: int, now: datetime) -> IssueOutcome:
         with self.db.transaction() as repo:
-            item = repo.outbox_item(outbox_id)
-            if item is None or item["kind"] != "document" or item["status"] != "pending":
+            request = repo.documents.request(outbox_id)
+            if request is None or request.item["status"] != "pending":
                 return IssueOutcome(outbox_id, "skipped", None, None, "Đã được xử lý")
-            earlier = repo.documents.document_for_request(outbox_id)
-            if earlier is not None:
+            if request.earlier is not None:
                 repo.finish_outbox(outbox_id, status="done", at=now)
+                earlier = request.earlier
                 return IssueOutcome(outbox_id, "skipped", earlier["id"], earlier["number_symbol"], "Đã ban hành")
-            document_id, symbol = self._issue(repo, item, now)
+            document_id, symbol = self._issue(repo, request, now)
             repo.finish_outbox(outbox_id, status="done", at=now)
         return IssueOutcome(outbox_id, "issued", document_id, symbol, "Đã ban hành")
 
     def preview(self, outbox_id: int) -> bytes:
         """The document a request would produce, without a number or a verification code, writing nothing."""
         with self.db.reading() as repo:
-            item = repo.outbox_item(outbox_id)
-            if item is None or item["kind"] != "document":
-                raise HosoError(f"Không có yêu cầu văn bản {outbox_id}")
-            dossier, step = self._request_of(repo, item)
-            form_code = item["payload"]["form"]
+            request = self._request_of(repo, outbox_id)
+            form_code = request.item["payload"]["form"]
             kind = self.rules.kind_of(self.rulebook.forms.forms[form_code].title_vi)
-            issuing = self.composer.issuing_unit(repo, dossier, step, form_code)
+            issuing = self.composer.issuing_unit(repo, request, form_code)
             agency = self.rules.agency(issuing[0]["kind"])
             blank = number_symbol(None, kind.abbr, agency.abbr) if not kind.citizen else ""
-            composed = self.composer.compose(
-                repo, dossier, step, form_code, number_symbol=blank, verification_code="", issuing=issuing
-            )
+            composed = self.composer.compose(repo, request, form_code, number_symbol=blank, verification_code="")
             return self._render(form_code, composed, "")[0]
 
     def template_path(self, form_code: str, province_code: str | None) -> Path:
@@ -129,18 +126,17 @@ class Issuer:
         candidates += [self.templates_dir / f"{form_code}.docx", self.templates_dir / TEMPLATE]
         return next(path for path in candidates if path.is_file())
 
-    def _request_of(self, repo: Repository, item: Record) -> tuple[Record, Record]:
-        dossier = repo.dossier(item["dossier_id"])
-        step = repo.alerts.history_row(item["dossier_id"], item["history_seq"])
-        if dossier is None or step is None:
-            raise HosoError(f"Yêu cầu văn bản {item['id']} không gắn với bước nào của hồ sơ")
-        return dossier, step
+    def _request_of(self, repo: Repository, outbox_id: int) -> DocumentRequest:
+        request = repo.documents.request(outbox_id)
+        if request is None:
+            raise HosoError(f"Không có yêu cầu văn bản {outbox_id} gắn với một bước của hồ sơ")
+        return request
 
-    def _issue(self, repo: Repository, item: Record, now: datetime) -> tuple[int, str | None]:
-        dossier, step = self._request_of(repo, item)
+    def _issue(self, repo: Repository, request: DocumentRequest, now: datetime) -> tuple[int, str | None]:
+        item, dossier, step = request.item, request.dossier, request.step
         form_code = item["payload"]["form"]
         form = self.rulebook.forms.forms[form_code]
-        issuing = self.composer.issuing_unit(repo, dossier, step, form_code)
+        issuing = self.composer.issuing_unit(repo, request, form_code)
         unit = issuing[0]
         kind = self.rules.kind_of(form.title_vi)
         agency = self.rules.agency(unit["kind"])
@@ -151,7 +147,7 @@ class Issuer:
         symbol = number_symbol(number, kind.abbr, agency.abbr) if number is not None else None
         code = secrets.token_hex(10)
         composed = self.composer.compose(
-            repo, dossier, step, form_code, number_symbol=symbol or "", verification_code=code, issuing=issuing
+            repo, request, form_code, number_symbol=symbol or "", verification_code=code, issuing=issuing
         )
         data = composed.template_data()
         rendered, template_name, template_sha = self._render(form_code, composed, code, data)
@@ -212,7 +208,9 @@ def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
 def qr_png(content: str) -> bytes:
     """The QR code of a verification address, black on white, error correction M."""
     output = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(output, kind="png", scale=4, border=2)
+    # Every mask pattern gives a valid code; scoring all eight to pick one costs twice the rest of the encoding,
+    # and the addresses differ only in their last 20 characters, so one fixed mask serves them all.
+    segno.make(content, error="m", micro=False, mask=QR_MASK).save(output, kind="png", scale=4, border=2)
     return output.getvalue()
 
 

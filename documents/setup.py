@@ -29,7 +29,12 @@ class DocumentSetup:
         pkcs11 = None
         if settings.signing_pkcs11_module and settings.signing_pkcs11_token:
             pin = settings.signing_pkcs11_pin.get_secret_value() if settings.signing_pkcs11_pin else None
-            pkcs11 = Pkcs11Config(settings.signing_pkcs11_module, settings.signing_pkcs11_token, pin)
+            pkcs11 = Pkcs11Config(
+                settings.signing_pkcs11_module,
+                settings.signing_pkcs11_token,
+                pin,
+                raw_mechanism=settings.signing_pkcs11_raw_mechanism,
+            )
         passphrase = settings.signing_key_passphrase
         return cls(
             documents_dir=settings.documents_dir,

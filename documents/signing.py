@@ -120,6 +120,8 @@ class Pkcs11Config:
     token_label: str
     pin: str | None = field(default=None, repr=False)
     chain_paths: tuple[Path, ...] = ()
+    raw_mechanism: bool = True
+    """Hash in hoso and let the token sign the digest (the mechanisms every token offers)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Pkcs11Signer:
     @contextmanager
     def session(self) -> Iterator[Signer]:
         try:
+            from pkcs11.exceptions import PKCS11Error
             from pyhanko.config.pkcs11 import TokenCriteria
             from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
@@ -148,7 +151,19 @@ class Pkcs11Signer:
                 f"Không mở được thiết bị ký số (PKCS#11) cho đơn vị {self.unit_code}.", unit_code=self.unit_code
             ) from error
         try:
-            yield PKCS11Signer(token, cert_label=self.unit_code, key_label=self.unit_code, ca_chain=chain)
+            yield PKCS11Signer(
+                token,
+                cert_label=self.unit_code,
+                key_label=self.unit_code,
+                ca_chain=chain,
+                use_raw_mechanism=self.config.raw_mechanism,
+            )
+        except PKCS11Error as error:
+            raise PdfSigningError(
+                f"Thiết bị ký số không ký được cho đơn vị {self.unit_code}: không có khóa hoặc chứng thư mang nhãn "
+                f"{self.unit_code}, hoặc thiết bị không hỗ trợ cách ký này ({type(error).__name__}).",
+                unit_code=self.unit_code,
+            ) from error
         finally:
             token.close()
 

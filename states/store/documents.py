@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from states.store.tables import document_counters, documents
+from states.store.tables import document_counters, documents, dossiers, history, outbox, persons, units, users
 
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """An outbox ``document`` row with everything issuing it reads first, fetched in one query."""
+
+    item: Record
+    dossier: Record
+    step: Record
+    person: Record
+    actor_unit: Record | None
+    actor_name: str | None
+    earlier: Record | None
+    """The document already issued for this request (``id``, ``number_symbol``), if any."""
+
+
+_REQUEST_PARTS: dict[str, Table] = {
+    "item": outbox,
+    "dossier": dossiers,
+    "step": history,
+    "person": persons,
+    "unit": units,
+}
 
 
 class DocumentStore:
@@ -51,9 +75,47 @@ class DocumentStore:
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
 
-    def document_for_request(self, outbox_id: int) -> Record | None:
-        row = self._conn.execute(select(documents).where(documents.c.outbox_id == outbox_id)).mappings().first()
-        return dict(row) if row is not None else None
+    def request(self, outbox_id: int) -> DocumentRequest | None:
+        """The request with its dossier, the step that asked for it, the person, the step's unit and officer,
+        and the document issued for it before; None when the row is not a document request of a step."""
+        columns = [
+            column.label(f"{part}__{column.name}") for part, table in _REQUEST_PARTS.items() for column in table.columns
+        ]
+        query = (
+            select(
+                *columns,
+                users.c.full_name.label("actor_name"),
+                documents.c.id.label("earlier_id"),
+                documents.c.number_symbol.label("earlier_number_symbol"),
+            )
+            .select_from(outbox)
+            .join(dossiers, dossiers.c.id == outbox.c.dossier_id)
+            .join(history, (history.c.dossier_id == outbox.c.dossier_id) & (history.c.seq == outbox.c.history_seq))
+            .join(persons, persons.c.id == dossiers.c.person_id)
+            .join(users, users.c.id == history.c.actor_user_id)
+            .outerjoin(units, units.c.code == history.c.actor_unit)
+            .outerjoin(documents, documents.c.outbox_id == outbox.c.id)
+            .where(outbox.c.id == outbox_id, outbox.c.kind == "document")
+        )
+        row = self._conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        parts: dict[str, Record] = {part: {} for part in _REQUEST_PARTS}
+        for key, value in row.items():
+            part, _, name = key.partition("__")
+            if name:
+                parts[part][name] = value
+        return DocumentRequest(
+            item=parts["item"],
+            dossier=parts["dossier"],
+            step=parts["step"],
+            person=parts["person"],
+            actor_unit=parts["unit"] if parts["unit"]["code"] is not None else None,
+            actor_name=row["actor_name"],
+            earlier=None
+            if row["earlier_id"] is None
+            else {"id": row["earlier_id"], "number_symbol": row["earlier_number_symbol"]},
+        )
 
     def document(self, document_id: int) -> Record | None:
         row = self._conn.execute(select(documents).where(documents.c.id == document_id)).mappings().first()

@@ -165,10 +165,10 @@ def test_a_form_whose_wording_breaks_waits_with_the_reason_and_the_others_are_is
     dossier = held(world)
     compose = Composer.compose
 
-    def breaking(self: Composer, repo: Any, dossier: Any, step: Any, form_code: str, **kwargs: Any) -> Any:
+    def breaking(self: Composer, repo: Any, request: Any, form_code: str, **kwargs: Any) -> Any:
         if form_code == "xlvphc.tam_giu":
             raise UndefinedError("'dict object' has no attribute 'x'")
-        return compose(self, repo, dossier, step, form_code, **kwargs)
+        return compose(self, repo, request, form_code, **kwargs)
 
     monkeypatch.setattr(Composer, "compose", breaking)
     outcomes = issue_claimed(
