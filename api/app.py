@@ -13,7 +13,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api import errors
 from api.deps import Services
-from api.routes import auth, documents, dossiers, notices, persons
+from api.routes import auth, documents, dossiers, notices, persons, tasks, units
 from api.schemas import EMPTY_PAYLOAD, ConflictProblem, ProblemDetails, payload_schemas
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
@@ -116,6 +116,8 @@ def create_app(
     app.include_router(persons.router)
     app.include_router(notices.router)
     app.include_router(documents.router)
+    app.include_router(units.router)
+    app.include_router(tasks.router)
     _docs(app)
 
     @app.get(

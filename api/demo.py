@@ -161,9 +161,15 @@ def _stages(now: datetime) -> list[tuple[str, list[Step]]]:
 
 STORY_PEOPLE: tuple[tuple[int, str, datetime | None, str], ...] = (
     (250220, "Trần Văn Hùng", None, "cả câu chuyện: lần hai đưa vào cơ sở cai nghiện bắt buộc"),
-    (250221, "Phan Văn Khải", t("2026-10-05 09:00"), "hồ sơ lần hai đang ở Tòa án khu vực"),
+    (
+        250221,
+        "Phan Văn Khải",
+        t("2026-10-05 10:00"),
+        "hồ sơ lần hai: đã mở phiên họp, chờ Viện kiểm sát",
+    ),
     (250222, "Lưu Văn Lộc", t("2026-09-14 09:00"), "đang quản lý sau cai nghiện"),
     (250223, "Hồ Văn Minh", t("2026-05-16 09:00"), "đang chấp hành tại cơ sở cai nghiện bắt buộc"),
+    (250224, "Đặng Văn Nam", t("2025-07-16 09:00"), "quyết định bị khiếu nại, chờ Tòa án cấp tỉnh xét lại"),
 )
 """People of Phường Tây Hồ living the life story (api/life_story.py) up to a moment: (serial, name, stop, what
 they show). Later stops run first: an earlier stop never leaves a deadline that a later run's sweep would fire."""

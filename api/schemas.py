@@ -211,6 +211,150 @@ class PersonOut(BaseModel):
     dossiers: list[PersonDossierOut] = Field(description="Chỉ các hồ sơ thuộc thẩm quyền của đơn vị người tìm")
 
 
+class PersonPage(BaseModel):
+    items: list[PersonOut]
+    total: int = Field(description="Số người khớp điều kiện trong thẩm quyền của đơn vị người tìm")
+    next_cursor: str | None = Field(description="Gửi lại làm tham số cursor để lấy trang sau; null: hết danh sách")
+
+
+class DossierPerson(BaseModel):
+    full_name: str
+    date_of_birth: str
+    id_number: str
+
+
+class DossierSummary(BaseModel):
+    id: str
+    procedure: str
+    procedure_title: str
+    procedure_version: str
+    state: str
+    state_title: str
+    final: bool
+    version: int
+    regime: str
+    commune_code: str
+    commune_name: str
+    province_code: str
+    province_name: str
+    opened_at: str
+    closed: bool
+    person: DossierPerson
+    next_due_at: str | None = Field(description="Hạn xử lý sớm nhất còn mở (UTC, ISO 8601)")
+    overdue: bool = Field(description="Hạn xử lý sớm nhất đã qua")
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int = Field(description="Số hồ sơ khớp điều kiện trong thẩm quyền của đơn vị người xem")
+    next_cursor: str | None = Field(description="Gửi lại làm tham số cursor để lấy trang sau; null: hết danh sách")
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    kind_title: str
+    province_code: str | None
+    commune_code: str | None
+
+
+class DeskTaskOut(BaseModel):
+    id: int
+    title: str
+    status: str
+    role: str
+    role_title: str
+    unit_code: str | None
+    dossier_id: str
+    procedure: str
+    procedure_title: str
+    state: str
+    state_title: str
+    person_name: str
+    commune_code: str
+    opened_at: str
+    closed_at: str | None
+    assignee_id: int | None = Field(description="Cán bộ đang giữ nhiệm vụ; null: đang chờ trong hàng của đơn vị")
+    assignee_name: str | None
+    owner_id: int | None = Field(description="Cán bộ đã ủy quyền nhiệm vụ và sẽ nhận lại khi trả")
+    due_at: str | None = Field(description="Hạn xử lý sớm nhất còn mở của hồ sơ (UTC, ISO 8601)")
+    working_days_left: int | None = Field(description="Số ngày làm việc còn lại đến hạn (âm: đã quá hạn)")
+    overdue: bool
+
+
+class TaskPage(BaseModel):
+    items: list[DeskTaskOut] = Field(description="Gấp nhất trước: hạn xử lý sớm nhất, rồi nhiệm vụ cũ nhất")
+    total: int
+    next_cursor: str | None
+
+
+class TaskEventOut(BaseModel):
+    action: str = Field(description="claimed, released, assigned, delegated, returned, reassigned")
+    at: str
+    actor: str | None
+    from_user: str | None
+    to_user: str | None
+    instead_of: str | None = Field(description="Giao cho người thay vì người này vắng mặt")
+    note: str | None
+
+
+class GiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int = Field(ge=1, le=2_147_483_647, description="Cán bộ nhận nhiệm vụ (cùng đơn vị)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_user_id: int = Field(ge=1, le=2_147_483_647)
+    to_user_id: int = Field(ge=1, le=2_147_483_647)
+    task_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+        default=None, max_length=1000, description="Chỉ các nhiệm vụ này; bỏ trống: mọi nhiệm vụ đang mở của cán bộ"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReassignOut(BaseModel):
+    moved: int
+    task_ids: list[int]
+
+
+class SubstituteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="Cán bộ vắng mặt; bỏ trống: chính người gửi"
+    )
+    substitute_id: int = Field(ge=1, le=2_147_483_647, description="Cán bộ làm thay (cùng đơn vị, cùng vai trò)")
+    from_day: date
+    to_day: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class SubstituteOut(BaseModel):
+    id: int
+    user_id: int
+    user_name: str
+    substitute_id: int
+    substitute_name: str
+    from_day: str
+    to_day: str
+    reason: str | None
+    revoked: bool
+
+
+class OfficerOut(BaseModel):
+    id: int
+    full_name: str
+    role: str
+    role_title: str
+
+
 class ProblemItem(BaseModel):
     """Một lỗi của yêu cầu."""
 

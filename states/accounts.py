@@ -177,6 +177,12 @@ def authenticate(repo: Repository, username: str, password: str) -> Actor:
     return _actor(row)
 
 
+def active_officer(repo: Repository, user_id: int) -> Actor | None:
+    """The officer with this id, if the account exists and is active."""
+    row = repo.officer_by_id(user_id)
+    return _actor(row) if row is not None and row["active"] else None
+
+
 def actor_by_username(repo: Repository, username: str) -> Actor:
     row = repo.officer(username)
     if row is None or not row["active"]:

@@ -9,7 +9,8 @@ from typing import Any
 from states.actors import Actor
 from states.errors import PermissionDeniedError, dossier_not_found
 from states.regimes import RegimeTable
-from states.units_data import competent_unit
+from states.store.visibility import CONFIDENTIAL_KEY, Sight, Territory
+from states.units_data import competent_unit, default_units
 
 
 def holders(regimes: RegimeTable, declared_roles: Iterable[str], on: date) -> frozenset[str]:
@@ -20,7 +21,7 @@ def holders(regimes: RegimeTable, declared_roles: Iterable[str], on: date) -> fr
     return frozenset(result)
 
 
-CONFIDENTIAL_PARTY = "confidential"
+CONFIDENTIAL_PARTY = CONFIDENTIAL_KEY
 """Key in a dossier's parties naming the only unit that may see it (need to know, e.g. a voluntary
 application received by a health facility); the ``system`` service identity still acts on it."""
 
@@ -53,6 +54,61 @@ def covers(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> bo
     if scope == "commune":
         return bool(actor.commune_code == dossier["commune_code"])
     return False
+
+
+def sight_of(regimes: RegimeTable, actor: Actor) -> Sight:
+    """What ``covers`` lets the officer see, for queries that list dossiers (``states.store.visibility``)."""
+    return unit_sight(
+        regimes,
+        actor.unit_code,
+        actor.unit_kind,
+        actor.province_code,
+        actor.commune_code,
+        sees_confidential=actor.role == "system",
+    )
+
+
+def unit_sight(
+    regimes: RegimeTable,
+    unit_code: str,
+    unit_kind: str,
+    province_code: str | None,
+    commune_code: str | None,
+    *,
+    sees_confidential: bool = False,
+) -> Sight:
+    """What a unit covers, as ``covers`` decides it for one dossier."""
+    kind = regimes.unit_kinds[unit_kind]
+    served_elsewhere: frozenset[str] = frozenset()
+    territory: Territory
+    if kind.designated_only:
+        territory = "none"
+    elif kind.scope == "national":
+        territory = "all"
+    elif kind.scope in ("province", "district"):
+        territory = "province"
+        if kind.competence == "regional":
+            units = default_units()
+            served_elsewhere = frozenset(
+                code
+                for code, unit_code_served in units.served_communes(unit_kind).items()
+                if unit_code_served != unit_code
+                and (unit := units.unit(unit_code_served)) is not None
+                and unit.province_code == province_code
+            )
+    elif kind.scope == "commune":
+        territory = "commune"
+    else:
+        territory = "none"
+    return Sight(
+        unit_code=unit_code,
+        unit_kind=unit_kind,
+        territory=territory,
+        province_code=province_code,
+        commune_code=commune_code,
+        sees_confidential=sees_confidential,
+        served_elsewhere=served_elsewhere,
+    )
 
 
 def require_jurisdiction(regimes: RegimeTable, actor: Actor, dossier: Mapping[Any, Any]) -> None:

@@ -289,6 +289,10 @@ class UnitsData:
     def unit(self, code: str) -> DataUnit | None:
         return self.by_code.get(code)
 
+    def served_communes(self, kind: str) -> Mapping[str, str]:
+        """Commune code → code of the unit of ``kind`` the data makes competent for it (empty: no data)."""
+        return self._competent.get(kind, {})
+
     def competent_unit(self, kind: str, commune_code: str) -> str | None:
         """The code of the unit of ``kind`` the data gives for the commune, or None when it gives none."""
         table = self._competent.get(kind)

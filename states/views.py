@@ -76,7 +76,7 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
     deadline_rows = repo.deadlines(dossier_id)
     history_rows = repo.history(dossier_id)
     return {
-        **_header(rulebook, row, today),
+        **dossier_header(rulebook, row, today),
         # The details as given when this dossier was opened (they may differ from those first recorded for
         # the same identity number; the difference is then under review).
         "subject": {
@@ -144,7 +144,7 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
     }
 
 
-def _header(rulebook: Rulebook, row: Record, today: date) -> dict[str, Any]:
+def dossier_header(rulebook: Rulebook, row: Record, today: date) -> dict[str, Any]:
     """Where a dossier stands and where it is: what any answer about it starts with."""
     definition = rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
     place = commune(row["commune_code"])
@@ -173,7 +173,7 @@ def step_answer(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Ac
     if covers(rulebook.regimes, actor, row):
         return dossier_view(repo, rulebook, dossier_id, actor, now)
     return {
-        **_header(rulebook, row, now.astimezone(VN_TZ).date()),
+        **dossier_header(rulebook, row, now.astimezone(VN_TZ).date()),
         "visible": False,
         "subject": None,
         "facts": {},

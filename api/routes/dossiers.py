@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Query, status
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
-from api.schemas import DossierCreate, DossierOut, EventIn, ProcedureVersionOut, VerifyOut
+from api.schemas import DossierCreate, DossierOut, DossierPage, EventIn, ProcedureVersionOut, VerifyOut
 from states.engine import SubjectInput
 from states.procedures import describe
 from states.views import dossier_view, step_answer, verify_history
+from states.worklists import DEFAULT_PAGE, MAX_PAGE, DossierQuery, list_dossiers
 
 router = APIRouter(prefix="/api/v1", tags=["Hồ sơ"], route_class=ProblemRoute)
 
@@ -61,6 +63,51 @@ def open_dossier(
         actor, body.procedure, subject, occurred_on=body.occurred_on, idempotency_key=idempotency_key
     )
     return _view(wired, actor, dossier_id)
+
+
+@router.get(
+    "/dossiers",
+    response_model=DossierPage,
+    responses=problem_responses(401, 422),
+    summary="Danh sách hồ sơ thuộc thẩm quyền, có lọc và phân trang",
+    description="Mới mở trước. Chỉ các hồ sơ đơn vị người xem có thẩm quyền; tổng số (total) cũng chỉ đếm chúng. "
+    "Các ngày là ngày theo giờ Việt Nam.",
+    operation_id="list_dossiers",
+)
+def dossiers(
+    wired: ServicesDep,
+    actor: ActorDep,
+    procedure: Annotated[str | None, Query(max_length=60, description="Mã thủ tục")] = None,
+    state: Annotated[str | None, Query(max_length=60, description="Mã trạng thái")] = None,
+    commune: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="Mã xã, phường của hồ sơ")] = None,
+    unit: Annotated[
+        str | None, Query(max_length=40, description="Chỉ hồ sơ thuộc thẩm quyền của đơn vị này (mã đơn vị)")
+    ] = None,
+    due_from: Annotated[date | None, Query(description="Có hạn xử lý còn mở từ ngày này")] = None,
+    due_to: Annotated[date | None, Query(description="… đến hết ngày này")] = None,
+    overdue: Annotated[bool | None, Query(description="true: có hạn đã qua; false: không có hạn nào đã qua")] = None,
+    opened_from: Annotated[date | None, Query(description="Mở từ ngày")] = None,
+    opened_to: Annotated[date | None, Query(description="Mở đến hết ngày")] = None,
+    open_only: Annotated[bool | None, Query(description="true: chưa kết thúc; false: đã kết thúc")] = None,
+    cursor: Annotated[str | None, Query(max_length=400, description="next_cursor của trang trước")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Số hồ sơ mỗi trang")] = DEFAULT_PAGE,
+) -> DossierPage:
+    query = DossierQuery(
+        procedure=procedure,
+        state=state,
+        commune_code=commune,
+        unit_code=unit,
+        due_from=due_from,
+        due_to=due_to,
+        overdue=overdue,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        open_only=open_only,
+        cursor=cursor,
+        limit=limit,
+    )
+    with wired.db.reading() as repo:
+        return DossierPage.model_validate(list_dossiers(repo, wired.rulebook, actor, query, wired.clock.now()))
 
 
 @router.get(

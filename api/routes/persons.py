@@ -9,17 +9,19 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
-from api.schemas import CaseOut, PersonOut
+from api.schemas import CaseOut, PersonPage
 from states.cases import case_view
-from states.persons import find_persons
+from states.worklists import DEFAULT_PAGE, MAX_PAGE, PersonQuery, find_persons
 
 router = APIRouter(prefix="/api/v1", tags=["Người"], route_class=ProblemRoute)
 
 
 @router.get(
     "/persons",
-    response_model=list[PersonOut],
+    response_model=PersonPage,
     summary="Tìm người theo họ tên (có hoặc không dấu), số định danh, ngày sinh",
+    description="Chỉ những người có ít nhất một hồ sơ thuộc thẩm quyền của đơn vị người tìm, mỗi người kèm đúng "
+    "các hồ sơ đó; xếp theo họ tên, từng trang (cursor).",
     operation_id="find_persons",
     responses=problem_responses(401, 422),
 )
@@ -29,10 +31,12 @@ def persons(
     name: Annotated[str | None, Query(min_length=2, max_length=255, description="Họ tên, có dấu hoặc không")] = None,
     id_number: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân")] = None,
     date_of_birth: Annotated[date | None, Query(description="Ngày sinh YYYY-MM-DD")] = None,
-) -> list[PersonOut]:
+    cursor: Annotated[str | None, Query(max_length=400, description="next_cursor của trang trước")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Số người mỗi trang")] = DEFAULT_PAGE,
+) -> PersonPage:
+    query = PersonQuery(name, id_number, date_of_birth, cursor, limit)
     with wired.db.reading() as repo:
-        found = find_persons(repo, wired.rulebook, actor, name=name, id_number=id_number, date_of_birth=date_of_birth)
-    return [PersonOut.model_validate(person) for person in found]
+        return PersonPage.model_validate(find_persons(repo, wired.rulebook, actor, query))
 
 
 @router.get(

@@ -30,6 +30,8 @@ from states.store.tables import (
     units,
     users,
 )
+from states.store.taskdesk import TaskDeskStore
+from states.store.worklists import WorklistStore
 
 Record = dict[str, Any]
 
@@ -40,6 +42,8 @@ class Repository:
         self.alerts = AlertStore(connection)
         self.queues = QueueStore(connection)
         self.documents = DocumentStore(connection)
+        self.worklists = WorklistStore(connection)
+        self.taskdesk = TaskDeskStore(connection)
 
     # -- dossiers --------------------------------------------------------------------------------------
 
@@ -297,6 +301,12 @@ class Repository:
 
     def officer(self, username: str) -> Record | None:
         """The user with the kind and place of their unit."""
+        return self._officer_where(users.c.username == username)
+
+    def officer_by_id(self, user_id: int) -> Record | None:
+        return self._officer_where(users.c.id == user_id)
+
+    def _officer_where(self, condition: Any) -> Record | None:
         query = (
             select(
                 users.c.id,
@@ -311,7 +321,7 @@ class Repository:
                 units.c.commune_code,
             )
             .join(units, units.c.code == users.c.unit_code)
-            .where(users.c.username == username)
+            .where(condition)
         )
         row = self._conn.execute(query).mappings().first()
         return dict(row) if row is not None else None

@@ -118,6 +118,7 @@ dossiers = Table(
     Column("parent_id", String(36), ForeignKey("dossiers.id"), nullable=True),
     Index("ix_dossiers_place_state", "province_code", "commune_code", "state"),
     Index("ix_dossiers_person", "person_id", "procedure_code"),
+    Index("ix_dossiers_opened", "opened_at", "id"),
 )
 
 history = Table(
@@ -161,8 +162,47 @@ tasks = Table(
     Column("closed_by", Integer, ForeignKey("users.id"), nullable=True),
     # Set on the task the sweep gives the responsible officers when this deadline is overdue.
     Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=True),
+    # The officer working on the task (claimed or assigned); NULL while it waits in the unit's queue.
+    Column("assignee_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("assigned_at", UtcDateTime, nullable=True),
+    # The officer a delegated task goes back to.
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
     Index("ix_tasks_open", "status", "role", "unit_code"),
     Index("ix_tasks_dossier", "dossier_id", "status"),
+    Index("ix_tasks_assignee", "assignee_id", "status"),
+)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("tasks.id"), nullable=False),
+    # claimed, released, assigned, delegated, returned, reassigned
+    Column("action", String(20), nullable=False),
+    Column("actor_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("from_user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("to_user_id", Integer, ForeignKey("users.id"), nullable=True),
+    # Set when the task went to a substitute instead of the officer named.
+    Column("instead_of_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_task_events_task", "task_id", "id"),
+)
+
+substitutes = Table(
+    "substitutes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("substitute_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("from_day", Date, nullable=False),
+    Column("to_day", Date, nullable=False),
+    Column("reason", String(500), nullable=True),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Index("ix_substitutes_user", "user_id", "from_day"),
 )
 
 deadlines = Table(

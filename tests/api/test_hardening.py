@@ -83,7 +83,7 @@ def test_another_units_dossier_neither_blocks_nor_leaks(client: TestClient, worl
     ]
     # Neither unit finds the other's dossier through the person search.
     found = client.get("/api/v1/persons", params={"name": "phan van"}, headers=ba_dinh).json()
-    assert [d["id"] for p in found for d in p["dossiers"]] == [answer["id"]]
+    assert [d["id"] for p in found["items"] for d in p["dossiers"]] == [answer["id"]]
 
 
 def test_persons_are_found_without_diacritics_and_in_decomposed_form(client: TestClient) -> None:
@@ -95,9 +95,9 @@ def test_persons_are_found_without_diacritics_and_in_decomposed_form(client: Tes
     for query in ("phan van thanh", "PHAN VĂN THÀNH", unicodedata.normalize("NFD", "văn thành")):
         found = client.get("/api/v1/persons", params={"name": query}, headers=police)
         assert found.status_code == 200, found.text
-        assert [p["full_name"] for p in found.json()] == ["Phan Văn Thành"]
+        assert [p["full_name"] for p in found.json()["items"]] == ["Phan Văn Thành"]
     hidden = client.get("/api/v1/persons", params={"name": "phan van thanh"}, headers=login(client, "other_police"))
-    assert hidden.json() == []
+    assert hidden.json() == {"items": [], "total": 0, "next_cursor": None}
 
 
 def test_invisible_and_direction_characters_are_refused(client: TestClient, world: World) -> None:

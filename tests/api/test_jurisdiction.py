@@ -141,7 +141,7 @@ def test_another_regional_court_of_the_province_neither_sees_nor_acts(client: Te
         assert case.status_code == unknown.status_code == 404
         assert case.json()["detail"] == unknown.json()["detail"]
         found = client.get("/api/v1/persons", params={"id_number": subject["id_number"]}, headers=headers)
-        assert found.status_code == 200 and found.json() == []
+        assert found.status_code == 200 and found.json() == {"items": [], "total": 0, "next_cursor": None}
     assert history_count(courts) == rows
     assert dossier.saved()["version"] == version
 

@@ -172,6 +172,11 @@ POSTPONED = step(
     "rcourt", "session_postponed", day_field("decided_on", ground="absent_with_reason", planned_for="ngày 25")
 )
 HELD_SESSION = step("rcourt", "session_held", at_field("held_at", procurator_present=True, online=True))
+OPINION = step(
+    "rprocuracy",
+    "procuracy_opinion_given",
+    at_field("given_at", procurator="Kiểm sát viên Vũ Thị Lan", opinion="Đề nghị áp dụng biện pháp"),
+)
 APPLY = step("rcourt", "decide_apply", decision)
 NOT_APPLY = step(
     "rcourt", "decide_not_apply", at_field("announced_at", decision_number="06/QĐ-TA", reason="Không đủ căn cứ")
@@ -298,6 +303,7 @@ SCENARIOS: dict[str, tuple[str, list[Step], str]] = {
     "supplement_given": ("awaiting_supplement", [SUPPLEMENT_GIVEN, EXTENDED, late(35)], "under_study"),
     "supplement_missing": ("awaiting_supplement", [SUPPLEMENT_MISSING, WITHDRAWN], "terminated"),
     "postponed_late": ("session_scheduled", [POSTPONED, late(16), WITHDRAWN], "terminated"),
+    "procuracy_before_and_after_session": ("session_scheduled", [OPINION, HELD_SESSION, OPINION], "deliberation"),
     "suspended_session": ("session_scheduled", [SUSPEND, RESUME, TERMINATE, RELEASED], "closed_terminated"),
     "terminated_at_session": ("session_scheduled", [TERMINATE], "terminated"),
     "deliberation_late": ("deliberation", [late(16), WITHDRAWN], "terminated"),

@@ -157,7 +157,7 @@ def healthy(url: str) -> bool:
 def conclude(served: Served) -> str:
     """The health facility concludes the waiting determination; the step owes the requesting police a notice."""
     with served.login("yte.giamdoc") as facility:
-        (person,) = facility.get("/api/v1/persons", params={"name": WAITING}).json()
+        (person,) = facility.get("/api/v1/persons", params={"name": WAITING}).json()["items"]
         (dossier,) = [d for d in person["dossiers"] if d["state"] == "under_observation"]
         version = facility.get(f"/api/v1/dossiers/{dossier['id']}").json()["version"]
         today = datetime.now(VN_TZ).date().isoformat()

@@ -1,0 +1,250 @@
+"""Queries of the officers' task desk: inbox, unit queue, archive, and the conditional updates that claim, hand
+over and return a task.
+
+Every change of hands is one UPDATE guarded by what the officer saw (the task still open, still unassigned or
+still theirs): of two officers claiming one task, exactly one UPDATE matches a row. Each change writes a
+``task_events`` row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, literal, or_, select, update
+
+from states.store.tables import deadlines, dossiers, persons, substitutes, task_events, tasks, users
+from states.store.visibility import Sight, visible_clause
+
+Record = dict[str, Any]
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+"""Sorts tasks without an open time limit after all others (a key, never shown)."""
+
+
+@dataclass(frozen=True)
+class TaskKey:
+    due_at: datetime
+    task_id: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tasks an officer may hold: of roles they hold today, for their unit or, where the task names no unit,
+    on a dossier their unit covers."""
+
+    sight: Sight
+    roles: frozenset[str] | None
+    """None: tasks of any role (the unit's head, who hands them out)."""
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """Which tasks a list shows; every field given narrows it."""
+
+    scope: Scope | None = None
+    open: bool | None = None
+    unassigned: bool = False
+    assignee_id: int | None = None
+    done_by: int | None = None
+    """Closed tasks the officer closed (by recording the step) or held when they closed."""
+    task_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.scope is not None:
+            conditions.append(in_scope(self.scope))
+        if self.open is True:
+            conditions.append(tasks.c.status == "open")
+        elif self.open is False:
+            conditions.append(tasks.c.status != "open")
+        if self.unassigned:
+            conditions.append(tasks.c.assignee_id.is_(None))
+        if self.assignee_id is not None:
+            conditions.append(tasks.c.assignee_id == self.assignee_id)
+        if self.done_by is not None:
+            conditions.append(or_(tasks.c.closed_by == self.done_by, tasks.c.assignee_id == self.done_by))
+        if self.task_id is not None:
+            conditions.append(tasks.c.id == self.task_id)
+        return conditions
+
+
+def _next_due() -> Any:
+    return (
+        select(func.min(deadlines.c.due_at))
+        .where(deadlines.c.dossier_id == tasks.c.dossier_id, deadlines.c.status == "open")
+        .scalar_subquery()
+    )
+
+
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    roles: ColumnElement[bool] = literal(True)
+    if scope.roles is not None:
+        roles = tasks.c.role.in_(sorted(scope.roles)) if scope.roles else literal(False)
+    return and_(
+        roles,
+        or_(
+            tasks.c.unit_code == scope.sight.unit_code,
+            and_(tasks.c.unit_code.is_(None), visible_clause(scope.sight)),
+        ),
+    )
+
+
+class TaskDeskStore:
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    # -- lists -------------------------------------------------------------------------------------------
+
+    def page(self, which: TaskList, after: TaskKey | None, limit: int) -> tuple[list[Record], int]:
+        """Tasks of the list, the most urgent first (earliest open time limit of the dossier, then
+        the oldest task), with the dossier, the person and the assignee's name; and how many in all."""
+        conditions = which.conditions()
+        due = func.coalesce(_next_due(), literal(NO_DUE, type_=deadlines.c.due_at.type)).label("due_key")
+        assignee = users.alias("assignee")
+        inner = (
+            select(
+                tasks,
+                due,
+                dossiers.c.procedure_code,
+                dossiers.c.procedure_version,
+                dossiers.c.state.label("dossier_state"),
+                dossiers.c.commune_code,
+                persons.c.full_name.label("person_name"),
+                assignee.c.full_name.label("assignee_name"),
+            )
+            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
+            .join(persons, persons.c.id == dossiers.c.person_id)
+            .outerjoin(assignee, assignee.c.id == tasks.c.assignee_id)
+            .where(*conditions)
+            .subquery()
+        )
+        query = select(inner)
+        if after is not None:
+            query = query.where(
+                or_(inner.c.due_key > after.due_at, and_(inner.c.due_key == after.due_at, inner.c.id > after.task_id))
+            )
+        query = query.order_by(inner.c.due_key, inner.c.id).limit(limit)
+        rows = [dict(row) for row in self._conn.execute(query).mappings()]
+        total = self._conn.execute(
+            select(func.count())
+            .select_from(tasks)
+            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
+            .where(*conditions)
+        ).scalar_one()
+        return rows, int(total)
+
+    def task(self, task_id: int) -> Record | None:
+        query = (
+            select(tasks, dossiers.c.parties, dossiers.c.province_code, dossiers.c.commune_code)
+            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
+            .where(tasks.c.id == task_id)
+        )
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
+
+    def task_in_scope(self, task_id: int, scope: Scope) -> Record | None:
+        query = (
+            select(tasks)
+            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
+            .where(tasks.c.id == task_id, in_scope(scope))
+        )
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
+
+    def events(self, task_id: int) -> list[Record]:
+        query = select(task_events).where(task_events.c.task_id == task_id).order_by(task_events.c.id)
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def open_tasks_of(self, user_id: int, task_ids: Collection[int] | None = None) -> list[Record]:
+        query = select(tasks).where(tasks.c.assignee_id == user_id, tasks.c.status == "open")
+        if task_ids is not None:
+            query = query.where(tasks.c.id.in_(sorted(task_ids)))
+        return [dict(row) for row in self._conn.execute(query.order_by(tasks.c.id)).mappings()]
+
+    # -- changes of hands --------------------------------------------------------------------------------
+
+    def hand_over(
+        self,
+        task_id: int,
+        *,
+        expected_assignee: int | None,
+        assignee: int | None,
+        owner: int | None,
+        at: datetime,
+    ) -> bool:
+        """Give the open task to ``assignee`` (None: back to the queue) if it is still held by
+        ``expected_assignee`` (None: still unassigned); False when someone else changed it first."""
+        held = tasks.c.assignee_id.is_(None) if expected_assignee is None else tasks.c.assignee_id == expected_assignee
+        result = self._conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id, tasks.c.status == "open", held)
+            .values(assignee_id=assignee, assigned_at=at if assignee is not None else None, owner_id=owner)
+        )
+        return result.rowcount == 1
+
+    def record_event(self, **values: Any) -> None:
+        self._conn.execute(insert(task_events).values(**values))
+
+    def record_events(self, rows: Sequence[Record]) -> None:
+        if rows:
+            self._conn.execute(insert(task_events), list(rows))
+
+    # -- substitutes -------------------------------------------------------------------------------------
+
+    def insert_substitute(self, **values: Any) -> int:
+        result = self._conn.execute(insert(substitutes).values(**values))
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def substitute(self, substitute_row_id: int) -> Record | None:
+        row = self._conn.execute(select(substitutes).where(substitutes.c.id == substitute_row_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def substitute_on(self, user_id: int, day: date) -> Record | None:
+        """The officer standing in for ``user_id`` on that day (the latest arrangement wins)."""
+        query = (
+            select(substitutes)
+            .where(
+                substitutes.c.user_id == user_id,
+                substitutes.c.revoked_at.is_(None),
+                substitutes.c.from_day <= day,
+                substitutes.c.to_day >= day,
+            )
+            .order_by(substitutes.c.id.desc())
+            .limit(1)
+        )
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
+
+    def substitutes_of_unit(self, unit_code: str, from_day: date) -> list[Record]:
+        absent = users.alias("absent")
+        standing_in = users.alias("standing_in")
+        query = (
+            select(
+                substitutes,
+                absent.c.full_name.label("user_name"),
+                standing_in.c.full_name.label("substitute_name"),
+            )
+            .join(absent, absent.c.id == substitutes.c.user_id)
+            .join(standing_in, standing_in.c.id == substitutes.c.substitute_id)
+            .where(absent.c.unit_code == unit_code, substitutes.c.to_day >= from_day)
+            .order_by(substitutes.c.from_day, substitutes.c.id)
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def revoke_substitute(self, substitute_row_id: int, *, by: int, at: datetime) -> bool:
+        result = self._conn.execute(
+            update(substitutes)
+            .where(substitutes.c.id == substitute_row_id, substitutes.c.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_by=by)
+        )
+        return result.rowcount == 1
+
+    def user(self, user_id: int) -> Record | None:
+        query = select(users.c.id, users.c.full_name, users.c.role, users.c.unit_code, users.c.active).where(
+            users.c.id == user_id
+        )
+        row = self._conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
