@@ -11,14 +11,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
-from api import errors
+from api import access_log, errors
 from api.deps import Services
-from api.routes import auth, documents, dossiers, notices, persons, tasks, units
+from api.routes import audit, auth, documents, dossiers, notices, persons, tasks, units
 from api.schemas import EMPTY_PAYLOAD, ConflictProblem, ProblemDetails, payload_schemas
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from states.clock import Clock, SystemClock
 from states.engine import DossierEngine
+from states.history_seal import keys_from_settings
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import Database
 
@@ -108,9 +109,16 @@ def create_app(
         rulebook=rulebook,
         db=db,
         clock=clock,
-        engine=DossierEngine(rulebook, db, clock, clock_skew=settings.clock_skew),
+        engine=DossierEngine(
+            rulebook,
+            db,
+            clock,
+            clock_skew=settings.clock_skew,
+            history_keys=keys_from_settings(settings),
+        ),
     )
     errors.install(app)
+    access_log.install(app)
     app.include_router(auth.router)
     app.include_router(dossiers.router)
     app.include_router(persons.router)
@@ -118,6 +126,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(units.router)
     app.include_router(tasks.router)
+    app.include_router(audit.router)
     _docs(app)
 
     @app.get(

@@ -30,11 +30,13 @@ from documents.verification import verify_file
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
 from states.alerts import sweep_alerts
+from states.audit import CheckpointKey, export_checkpoints, seal_legacy_rows, verify_all, write_checkpoint
 from states.clock import SystemClock
 from states.definitions import ProcedureDefinition
 from states.diagrams import diagram_file_name, mermaid, mermaid_document
 from states.engine import DossierEngine
 from states.errors import HosoError, InvalidInputError
+from states.history_seal import keys_from_settings
 from states.legal_text import day_by_day, day_words, parse_period
 from states.legal_time import VN_TZ
 from states.notices import escalate_unacknowledged
@@ -60,7 +62,11 @@ dossiers_app = typer.Typer(help="Hồ sơ", no_args_is_help=True)
 outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
 calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
 documents_app = typer.Typer(help="Văn bản đã ban hành", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Kiểm tra toàn vẹn lịch sử hồ sơ: niêm phong, điểm kiểm tra có chữ ký", no_args_is_help=True
+)
 for sub, name in (
+    (audit_app, "audit"),
     (documents_app, "documents"),
     (calendar_app, "calendar"),
     (deadlines_app, "deadlines"),
@@ -104,7 +110,14 @@ def _database() -> Database:
 
 
 def _engine(rulebook: Rulebook, db: Database) -> DossierEngine:
-    return DossierEngine(rulebook, db, SystemClock(), clock_skew=_settings().clock_skew)
+    settings = _settings()
+    return DossierEngine(
+        rulebook,
+        db,
+        SystemClock(),
+        clock_skew=settings.clock_skew,
+        history_keys=keys_from_settings(settings),
+    )
 
 
 def _as_system(system_user: str, job: Callable[[DossierEngine, Actor], list[Outcome]]) -> list[Outcome]:
@@ -720,3 +733,77 @@ def documents_verify(
         typer.echo(answer["signature_note"])
     if not answer["valid"]:
         raise typer.Exit(code=1)
+
+
+_AUDIT_REASONS = {
+    "missing_row": "thiếu dòng",
+    "broken_link": "đứt liên kết với dòng trước",
+    "content_changed": "nội dung đã bị sửa",
+    "seal_mismatch": "niêm phong không khớp (dòng đã bị viết lại)",
+    "unsealed": "chưa được niêm phong",
+    "unknown_key": "niêm phong bằng khóa không biết",
+    "version_mismatch": "phiên bản hồ sơ không khớp với dòng cuối",
+    "differs_from_checkpoint": "khác với điểm kiểm tra đã ký",
+    "checkpointed_row_missing": "dòng đã ghi trong điểm kiểm tra không còn",
+    "checkpoint_chain_broken": "đứt chuỗi điểm kiểm tra",
+    "checkpoint_changed": "điểm kiểm tra đã bị sửa",
+    "untrusted_key": "điểm kiểm tra ký bằng khóa không được tin cậy",
+    "bad_signature": "chữ ký điểm kiểm tra không hợp lệ",
+}
+
+
+@audit_app.command("verify")
+def audit_verify(
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(help="Khóa công khai (hex) được tin cậy thêm, ví dụ khóa trong bản xuất đã gửi Viện kiểm sát"),
+    ] = None,
+) -> None:
+    """Kiểm tra mọi hồ sơ: chuỗi băm, niêm phong, điểm kiểm tra có chữ ký; nêu dòng hỏng đầu tiên (mã thoát 1)."""
+    settings = _settings()
+    trusted = set(trust or [])
+    if settings.checkpoint_key_file.is_file():
+        trusted.add(CheckpointKey.load_or_create(settings.checkpoint_key_file).public_hex)
+    report = verify_all(_database(), keys_from_settings(settings), trusted)
+    typer.echo(f"Đã kiểm tra {report.dossiers} hồ sơ, {report.rows} dòng lịch sử, {report.checkpoints} điểm kiểm tra.")
+    for entry in report.broken:
+        reason = _AUDIT_REASONS.get(entry["reason"], entry["reason"])
+        typer.echo(f"Hồ sơ {entry['dossier_id']}: dòng {entry['first_invalid_seq']} — {reason}")
+    for entry in report.checkpoint_problems:
+        reason = _AUDIT_REASONS.get(entry["reason"], entry["reason"])
+        where = (
+            f"Điểm kiểm tra {entry['checkpoint_id']}"
+            if "checkpoint_id" in entry
+            else f"Hồ sơ {entry['dossier_id']}: dòng {entry['seq']}"
+        )
+        typer.echo(f"{where} — {reason}")
+    if not report.valid:
+        raise typer.Exit(code=1)
+    typer.echo("Lịch sử toàn vẹn.")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Ký ngay một điểm kiểm tra các dòng cuối của mọi hồ sơ (luồng quét thời hạn làm việc này mỗi ngày)."""
+    settings = _settings()
+    written = write_checkpoint(
+        _database(), CheckpointKey.load_or_create(settings.checkpoint_key_file), SystemClock().now()
+    )
+    typer.echo(f"Điểm kiểm tra {written['id']}: {written['dossiers']} hồ sơ, mã {written['digest']}")
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="Tệp JSON để gửi Viện kiểm sát")],
+) -> None:
+    """Xuất mọi điểm kiểm tra (có chữ ký Ed25519 và khóa công khai) ra một tệp JSON."""
+    document = export_checkpoints(_database())
+    output.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    typer.echo(f"Đã xuất {len(document['checkpoints'])} điểm kiểm tra vào {output}")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Niêm phong các dòng lịch sử ghi trước khi có niêm phong (một lần, sau khi nâng cấp)."""
+    sealed = seal_legacy_rows(_database(), keys_from_settings(_settings()))
+    typer.echo(f"Đã niêm phong {sealed} dòng lịch sử.")

@@ -14,6 +14,7 @@ from states.actors import Actor
 from states.chaining import open_followups
 from states.clock import FixedClock
 from states.engine import DossierEngine, SubjectInput
+from states.history_seal import HistoryKeys
 from states.identity import make_id_number
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
@@ -206,7 +207,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     lines = [f"Người dùng mẫu (mật khẩu chung: {DEMO_PASSWORD}; tài khoản system chỉ chạy nội bộ, không đăng nhập):"]
     lines += [f"  {username:<18} {role:<38} {unit}" for username, _, role, unit in officers]
     lines.append("Những người đi qua chuỗi thủ tục (phường Tây Hồ 00103; api/life_story.py), đến thời điểm dừng:")
-    lines += _story_people(db, rulebook, now, story_units)
+    lines += _story_people(db, rulebook, now, story_units, engine.history_keys)
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
     lines += _recent_people(db, rulebook, engine, now)
     return lines
@@ -221,12 +222,12 @@ def _story_officers(units: StoryUnits) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _story_people(db: Database, rulebook: Rulebook, now: datetime, units: StoryUnits) -> list[str]:
+def _story_people(db: Database, rulebook: Rulebook, now: datetime, units: StoryUnits, keys: HistoryKeys) -> list[str]:
     lines = []
     for serial, name, stop, shows in STORY_PEOPLE:
         # Nothing is recorded after the moment of seeding: on an earlier clock every story stops at ``now``.
         until = now if stop is None or stop > now else stop
-        driver = EngineDriver(db, rulebook, clock=FixedClock(now), checked=False)
+        driver = EngineDriver(db, rulebook, clock=FixedClock(now), checked=False, history_keys=keys)
         ids = run_story(driver, subject=replace(person(serial), full_name=name), units=units, verify=False, until=until)
         with db.reading() as repo:
             rows = {label: repo.dossier(dossier_id) for label, dossier_id in ids.items()}
@@ -252,7 +253,7 @@ def _recent_people(db: Database, rulebook: Rulebook, engine: DossierEngine, now:
         opener = "yte.tiepnhan" if steps and steps[0][1] == "application_filed" else "canbo.hoankiem"
         # Each step is recorded at its own time, after the facts it records, as an officer would have.
         clock = FixedClock(now - timedelta(hours=max([3.5] + [hours_ago + 0.5 for *_, hours_ago in steps])))
-        timed = DossierEngine(rulebook, db, clock, clock_skew=engine.clock_skew)
+        timed = DossierEngine(rulebook, db, clock, clock_skew=engine.clock_skew, history_keys=engine.history_keys)
         dossier_id = timed.open_dossier(actors[opener], "addiction_determination", subject)
         version, state = 1, rulebook.in_force("addiction_determination", now.date()).definition.initial_state
         for username, event, payload, hours_ago in steps:

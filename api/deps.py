@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.security import username_from_token
+from api.security import TokenClaims, claims_of_token
 from config.settings import Settings, warn_if_development_secret
 from states.accounts import SERVICE_ROLE, actor_by_username
 from states.actors import Actor
@@ -18,6 +18,7 @@ from states.engine import DossierEngine
 from states.errors import AuthenticationError
 from states.logins import ThrottlePolicy
 from states.procedures import Rulebook
+from states.sessions import require_live_session
 from states.store.database import Database
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
@@ -55,13 +56,24 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def current_actor(token: Annotated[str, Depends(oauth2_scheme)], wired: ServicesDep) -> Actor:
-    username = username_from_token(token, secret=wired.settings.secret_key.get_secret_value(), now=wired.clock.now())
+def current_claims(token: Annotated[str, Depends(oauth2_scheme)], wired: ServicesDep) -> TokenClaims:
+    return claims_of_token(token, secret=wired.settings.secret_key.get_secret_value(), now=wired.clock.now())
+
+
+ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
+
+
+def current_actor(claims: ClaimsDep, wired: ServicesDep, request: Request) -> Actor:
+    """The officer of a live session, as the database says now: a disabled account, a changed role or unit, a
+    logged-out session take effect at the next request."""
+    now = wired.clock.now()
     with wired.db.reading() as repo:
-        actor = actor_by_username(repo, username)
+        actor = actor_by_username(repo, claims.username)
     if actor.role == SERVICE_ROLE:
         # The service identity acts only in-process; a token naming it was not issued by this server's login.
         raise AuthenticationError("Mã truy cập không hợp lệ")
+    require_live_session(wired.db, claims.session_id, actor.user_id, now)
+    request.state.actor = f"{actor.username}@{actor.unit_code}"
     return actor
 
 

@@ -52,6 +52,7 @@ from states.chaining import open_followups
 from states.clock import FixedClock
 from states.engine import DossierEngine, FollowUp, SubjectInput
 from states.errors import HosoError
+from states.history_seal import DEVELOPMENT_KEYS, HistoryKeys
 from states.identity import make_id_number
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
@@ -1681,7 +1682,9 @@ class EngineDriver:
         clock: FixedClock | None = None,
         on_saved: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
         checked: bool = True,
+        history_keys: HistoryKeys = DEVELOPMENT_KEYS,
     ) -> None:
+        self.history_keys = history_keys
         self.db = db
         self.rulebook = rulebook
         self.clock = clock or FixedClock(t("2025-02-20 08:00"))
@@ -1693,7 +1696,7 @@ class EngineDriver:
 
     @property
     def engine(self) -> DossierEngine:
-        return DossierEngine(self.rulebook, self.db, self.clock)
+        return DossierEngine(self.rulebook, self.db, self.clock, history_keys=self.history_keys)
 
     def actor(self, officer: str) -> Actor:
         if officer not in self._actors:

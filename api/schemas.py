@@ -63,6 +63,14 @@ class EventIn(_In):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Số giây mã truy cập còn hiệu lực")
+    refresh_token: str = Field(description="Mã làm mới (dùng một lần): gửi tới /auth/refresh để nhận mã mới")
+    session_expires_at: str = Field(description="Hết phiên đăng nhập lúc (UTC); sau đó phải đăng nhập lại")
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=200)
 
 
 class SubjectOut(BaseModel):
@@ -353,6 +361,18 @@ class OfficerOut(BaseModel):
     full_name: str
     role: str
     role_title: str
+
+
+class ReadOut(BaseModel):
+    at: str
+    username: str
+    full_name: str
+    unit_code: str
+    role: str
+    role_title: str
+    kind: str = Field(description="dossier, dossier_list, person, person_search, document, control_slip, history")
+    path: str
+    purpose: str | None = Field(description="Mục đích người xem đã nêu")
 
 
 class ProblemItem(BaseModel):

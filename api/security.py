@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
@@ -13,11 +14,19 @@ from states.errors import AuthenticationError
 _ALGORITHM = "HS256"
 
 
-def issue_token(actor: Actor, *, secret: str, now: datetime, minutes: int) -> str:
+@dataclass(frozen=True)
+class TokenClaims:
+    username: str
+    session_id: str
+
+
+def issue_token(actor: Actor, *, secret: str, now: datetime, minutes: int, session_id: str = "") -> str:
+    """An access token of the officer, naming the login session it belongs to (``sid``)."""
     if actor.role == SERVICE_ROLE:
         raise AuthenticationError("Tài khoản system chỉ hoạt động nội bộ, không được cấp mã truy cập")
     claims = {
         "sub": actor.username,
+        "sid": session_id,
         "role": actor.role,
         "unit": actor.unit_code,
         "iat": int(now.timestamp()),
@@ -26,7 +35,7 @@ def issue_token(actor: Actor, *, secret: str, now: datetime, minutes: int) -> st
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def username_from_token(token: str, *, secret: str, now: datetime) -> str:
+def claims_of_token(token: str, *, secret: str, now: datetime) -> TokenClaims:
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"verify_exp": False})
     except jwt.PyJWTError:
@@ -34,7 +43,7 @@ def username_from_token(token: str, *, secret: str, now: datetime) -> str:
     # Expiry is checked against the injected clock, so tests that move time see tokens expire.
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
         raise AuthenticationError("Mã truy cập đã hết hạn; hãy đăng nhập lại")
-    subject = claims.get("sub")
-    if not isinstance(subject, str):
+    subject, session_id = claims.get("sub"), claims.get("sid")
+    if not isinstance(subject, str) or not isinstance(session_id, str) or not session_id:
         raise AuthenticationError("Mã truy cập không hợp lệ")
-    return subject
+    return TokenClaims(subject, session_id)

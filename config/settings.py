@@ -17,6 +17,7 @@ from config import CONFIG_DIR
 
 PROJECT_DIR = CONFIG_DIR.parent
 DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"
+DEVELOPMENT_HISTORY_KEY = "development-only-history-key-never-use-in-production"
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT_CHARACTERS = 8
 # Values people leave in place from examples and templates; compared without case or surrounding spaces.
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_DIR / 'var' / 'hoso.sqlite3'}"
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_minutes: int = 30
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """How long a login lasts with refreshes (a working day and some); then the officer logs in again."""
     procedures_dir: Path = CONFIG_DIR / "procedures"
     calendars_dir: Path = CONFIG_DIR / "calendars"
     documents_dir: Path = PROJECT_DIR / "var" / "documents"
@@ -76,6 +79,13 @@ class Settings(BaseSettings):
     """A PKCS#11 library (a USB token or an HSM); keys on the token are labelled with the unit code."""
     signing_pkcs11_token: str | None = None
     signing_pkcs11_pin: SecretStr | None = None
+    history_key: SecretStr = SecretStr(DEVELOPMENT_HISTORY_KEY)
+    """Seals every history row (HMAC): kept outside the database, so that whoever can write to the database
+    cannot rewrite a dossier's history unseen. Production refuses the development value."""
+    history_previous_keys: list[SecretStr] = []
+    """Keys that sealed earlier rows (after a rotation): they still verify, they no longer seal."""
+    checkpoint_key_file: Path = PROJECT_DIR / "var" / "pki" / "history-checkpoint.key.pem"
+    """The Ed25519 key that signs the checkpoints of all dossiers' heads (created when missing)."""
     signing_pkcs11_raw_mechanism: bool = True
     """hoso hashes the document and the token signs the digest (CKM_RSA_PKCS / CKM_ECDSA), which every token
     offers; off, the token hashes too (CKM_SHA256_RSA_PKCS, CKM_ECDSA_SHA256), which some tokens lack."""
@@ -164,6 +174,20 @@ class Settings(BaseSettings):
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"HOSO_SECRET_KEY phải dài ít nhất {MIN_SECRET_LENGTH} ký tự")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_history_key(self) -> Settings:
+        key = self.history_key.get_secret_value()
+        if self.environment == "production" and (key == DEVELOPMENT_HISTORY_KEY or _is_placeholder(key)):
+            raise ValueError("HOSO_HISTORY_KEY đang là giá trị mặc định; môi trường production phải dùng khóa riêng")
+        if len(key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"HOSO_HISTORY_KEY phải dài ít nhất {MIN_SECRET_LENGTH} ký tự")
+        return self
+
+    def history_key_bytes(self) -> tuple[bytes, list[bytes]]:
+        """The current history key and the earlier ones, as bytes."""
+        previous = [key.get_secret_value().encode() for key in self.history_previous_keys]
+        return self.history_key.get_secret_value().encode(), previous
 
     @property
     def uses_development_secret(self) -> bool:

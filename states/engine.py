@@ -51,6 +51,7 @@ from states.errors import (
 )
 from states.guards import GuardContext, as_day
 from states.history import GENESIS_HASH, row_hash
+from states.history_seal import DEVELOPMENT_KEYS, HistoryKeys
 from states.identity import id_number_problem, sex_from_id_number
 from states.legal_time import VN_TZ
 from states.payloads import capped, facts_from, validate_payload
@@ -141,13 +142,21 @@ class _Step:
 
 class DossierEngine:
     def __init__(
-        self, rulebook: Rulebook, db: Database, clock: Clock, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+        self,
+        rulebook: Rulebook,
+        db: Database,
+        clock: Clock,
+        *,
+        clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+        history_keys: HistoryKeys = DEVELOPMENT_KEYS,
     ) -> None:
         self.rulebook = rulebook
         self.db = db
         self.clock = clock
         self.clock_skew = clock_skew
         """How far in the future a recorded time may lie (the clocks of officers' devices drift)."""
+        self.history_keys = history_keys
+        """The key that seals each history row (``states.history_seal``); it never enters the database."""
 
     # -- opening ---------------------------------------------------------------------------------------
 
@@ -709,7 +718,9 @@ class DossierEngine:
             "actor_role": actor.role,
             "actor_unit": actor.unit_code,
         }
-        repo.insert_history({**row, "prev_hash": prev_hash, "hash": row_hash(row, prev_hash)})
+        digest = row_hash(row, prev_hash)
+        key_id, seal = self.history_keys.seal(row["dossier_id"], row["seq"], digest)
+        repo.insert_history({**row, "prev_hash": prev_hash, "hash": digest, "seal": seal, "key_id": key_id})
 
     def _open_tasks(
         self,

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from states.history_seal import HistoryKeys
+
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
     "dossier_id",
@@ -47,8 +49,10 @@ def row_hash(row: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
 
 
-def verify_chain(rows: Iterable[Mapping[Any, Any]]) -> dict[str, Any]:
-    """Re-compute the chain; report the first row that does not match (rows in ``seq`` order)."""
+def verify_chain(rows: Iterable[Mapping[Any, Any]], keys: HistoryKeys | None = None) -> dict[str, Any]:
+    """Re-compute the chain, and with ``keys`` each row's seal; report the first row that does not match (rows
+    in ``seq`` order): ``missing_row``, ``broken_link``, ``content_changed``, or for the seal ``seal_mismatch``
+    (rewritten by someone without the key), ``unsealed``, ``unknown_key``."""
     previous = GENESIS_HASH
     count = 0
     for expected_seq, row in enumerate(rows, start=1):
@@ -59,5 +63,9 @@ def verify_chain(rows: Iterable[Mapping[Any, Any]]) -> dict[str, Any]:
             return {"valid": False, "rows": count, "first_invalid_seq": row["seq"], "reason": "broken_link"}
         if row_hash(row, previous) != row["hash"]:
             return {"valid": False, "rows": count, "first_invalid_seq": row["seq"], "reason": "content_changed"}
+        if keys is not None:
+            problem = keys.check(str(row["dossier_id"]), int(row["seq"]), row["hash"], row["key_id"], row["seal"])
+            if problem is not None:
+                return {"valid": False, "rows": count, "first_invalid_seq": row["seq"], "reason": problem}
         previous = row["hash"]
     return {"valid": True, "rows": count, "head_hash": previous}

@@ -10,6 +10,7 @@ from states.engine import require_dossier_id
 from states.errors import dossier_not_found
 from states.guards import fields_required_by
 from states.history import verify_chain
+from states.history_seal import HistoryKeys
 from states.legal_text import deadline_sentence
 from states.legal_time import VN_TZ
 from states.permissions import covers, holders, require_sight
@@ -187,11 +188,13 @@ def step_answer(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Ac
     }
 
 
-def verify_history(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor) -> dict[str, Any]:
+def verify_history(
+    repo: Repository, rulebook: Rulebook, dossier_id: str, actor: Actor, keys: HistoryKeys | None = None
+) -> dict[str, Any]:
     row = _dossier_row(repo, dossier_id)
     require_sight(rulebook.regimes, actor, row)
     rows = repo.history(row["id"])
-    result = verify_chain(rows)
+    result = verify_chain(rows, keys)
     if result["valid"] and (not rows or rows[-1]["seq"] != row["version"]):
         result = {"valid": False, "rows": result["rows"], "reason": "version_mismatch"}
     return {"dossier_id": row["id"], **result}

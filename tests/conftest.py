@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import CONFIG_DIR
@@ -27,6 +28,7 @@ from states.engine import DossierEngine, FireResult, SubjectInput
 from states.procedures import Rulebook, load_rulebook
 from states.store.database import Database
 from states.store.migrate import fresh_database, upgrade
+from states.store.tables import metadata
 from states.sweep import SweepOutcome, sweep_due_deadlines
 from states.views import dossier_view
 from tests.factories import SubjectFactory
@@ -37,25 +39,28 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="hoso-tests-"))
 os.environ.setdefault("HOSO_DOCUMENTS_DIR", str(_SCRATCH / "documents"))
 os.environ.setdefault("HOSO_SIGNING_KEYS_DIR", str(_SCRATCH / "pki"))
 os.environ.setdefault("HOSO_SIGNING_TRUST_ROOTS", json.dumps([str(_SCRATCH / "pki" / "ca.cert.pem")]))
+os.environ.setdefault("HOSO_CHECKPOINT_KEY_FILE", str(_SCRATCH / "pki" / "history-checkpoint.key.pem"))
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mat-khau-thu-nghiem"
-TABLES = (
-    "documents",
-    "document_counters",
-    "notice_deliveries",
-    "notices",
-    "identity_reviews",
-    "idempotency_keys",
-    "login_attempts",
-    "outbox",
-    "deadlines",
-    "tasks",
-    "history",
-    "dossiers",
-    "persons",
-    "users",
-    "units",
-)
+
+
+@contextmanager
+def as_administrator(world: World) -> Iterator[Connection]:
+    """A connection as the database's owner would use it to forge: on PostgreSQL with the append-only triggers
+    set aside (superuser), on SQLite simply the file."""
+    with world.db.engine.begin() as conn:
+        if world.db.backend == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield conn
+
+
+def empty_all_tables(conn: Connection) -> None:
+    """Empty every table of the schema between tests, as the database's owner would: the append-only guards of
+    history, task events and checkpoints are set aside for this cleanup only (superuser-only setting)."""
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
 
 UNITS: tuple[dict[str, Any], ...] = (
     {"code": "HT", "name": "Hệ thống", "kind": "national"},
@@ -160,7 +165,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         url = request.getfixturevalue("postgres_migrated")
         database = Database(url, pool_size=20, max_overflow=10)
         with database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            empty_all_tables(conn)
     yield database
     database.dispose()
 

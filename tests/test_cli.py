@@ -92,8 +92,10 @@ def test_sweep_fires_expired_deadlines_of_the_demo(database: str) -> None:
     # later, escalated to the head of the commune police; Lý Văn Phong's 12-hour custody is past 80 %.
     overdue = next(line.split()[0] for line in seeded.splitlines() if "Đặng Văn Quang" in line)
     assert f"{overdue}  status_check_target  service_target_missed: đã thực hiện — user_confirmed" in first
-    assert "1/1 thời hạn đã xử lý" in first
-    assert "Nhắc hạn: 1 cảnh báo sắp hết hạn, 1 báo quá hạn lên thủ trưởng" in first
+    # Đặng Văn Nam's review (the story stopped in July 2025) is past its time limit: recorded and escalated.
+    assert "review_limit  time_limit_passed: đã thực hiện — under_review_apply" in first
+    assert "2/2 thời hạn đã xử lý" in first
+    assert "Nhắc hạn: 1 cảnh báo sắp hết hạn, 2 báo quá hạn lên thủ trưởng" in first
     held = next(line.split()[0] for line in seeded.splitlines() if "Lý Văn Phong" in line)
     with time_machine.travel(seeded_at + timedelta(hours=2), tick=False):  # 10:00: custody (12 h) is over
         swept = run("deadlines", "sweep")

@@ -28,12 +28,15 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("HOSO_ENVIRONMENT", "production")
     monkeypatch.setenv("HOSO_SECRET_KEY", "a-real-production-secret-with-enough-length")
     monkeypatch.setenv("HOSO_DATABASE_URL", "postgresql+psycopg://hoso@db/hoso")
+    monkeypatch.setenv("HOSO_HISTORY_KEY", REAL_HISTORY_KEY)
     settings = Settings()
     assert settings.environment == "production"
+    assert settings.history_key.get_secret_value() == REAL_HISTORY_KEY
     assert settings.database_url == "postgresql+psycopg://hoso@db/hoso"
 
 
 REAL_SECRET = "k3J9-vQ2x_Lm8pR4tY7wZ1aB5cD6eF0gH"
+REAL_HISTORY_KEY = "pQ8-wE3rT6yU9iO2pA5sD8fG1hJ4kL7zX"
 
 
 @pytest.mark.parametrize("environment", ["test", "production"])
@@ -52,7 +55,16 @@ def test_outside_development_the_secret_must_be_long_and_varied(environment: str
         Settings(environment=environment, secret_key=REAL_SECRET[:31])
     with pytest.raises(ValidationError, match="quá đơn điệu"):
         Settings(environment=environment, secret_key="ab" * 20)
-    assert Settings(environment=environment, secret_key=REAL_SECRET).secret_key.get_secret_value() == REAL_SECRET
+    settings = Settings(environment=environment, secret_key=REAL_SECRET, history_key=REAL_HISTORY_KEY)
+    assert settings.secret_key.get_secret_value() == REAL_SECRET
+
+
+def test_production_refuses_the_development_history_key() -> None:
+    with pytest.raises(ValidationError, match="HOSO_HISTORY_KEY"):
+        Settings(environment="production", secret_key=REAL_SECRET)
+    with pytest.raises(ValidationError, match="ít nhất 32 ký tự"):
+        Settings(environment="production", secret_key=REAL_SECRET, history_key="ngan-qua")
+    assert Settings(environment="test", secret_key=REAL_SECRET).history_key.get_secret_value()
 
 
 def test_the_environment_without_a_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

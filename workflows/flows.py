@@ -33,6 +33,7 @@ from workflows.jobs import (
     Runtime,
     ack_chunk,
     alert_chunk,
+    checkpoint_job,
     delivery_chunk,
     document_chunk,
     expiry_chunk,
@@ -117,6 +118,11 @@ def escalate_acknowledgements(batch_size: int) -> list[AckEscalation]:
 
 
 @_chunk_task
+def write_checkpoint() -> dict[str, Any] | None:
+    return checkpoint_job(_runtime())
+
+
+@_chunk_task
 def drain_outbox_chunk(batch_size: int) -> list[DrainOutcome]:
     return outbox_chunk(_runtime(), batch_size=batch_size)
 
@@ -169,6 +175,9 @@ def deadline_sweep(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -
             escalated += len(late)
             if len(late) < batch_size:
                 break
+        checkpoint = write_checkpoint()
+    if checkpoint is not None:
+        logger.info("Điểm kiểm tra lịch sử %s: %d hồ sơ", checkpoint["digest"][:16], checkpoint["dossiers"])
     logger.info(
         "Quét thời hạn: %d bước tự động đã thực hiện, %d không thực hiện được; nhắc thời hạn: %d cảnh báo, "
         "%d đến hạn, %d quá hạn; %d thông báo quá hạn xác nhận đã báo thủ trưởng đơn vị",
@@ -179,7 +188,13 @@ def deadline_sweep(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -
         stages["escalated"],
         escalated,
     )
-    return {"expired": fired, "refused": refused, "alerts": dict(stages), "ack_escalations": escalated}
+    return {
+        "expired": fired,
+        "refused": refused,
+        "alerts": dict(stages),
+        "ack_escalations": escalated,
+        "checkpoint": checkpoint["id"] if checkpoint is not None else None,
+    }
 
 
 @flow(

@@ -13,6 +13,8 @@ import socket
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
@@ -22,9 +24,11 @@ from documents.setup import DocumentSetup
 from states.accounts import actor_by_username
 from states.actors import Actor
 from states.alerts import AlertBatch, alert_batch, sweep_alerts
+from states.audit import CheckpointKey, checkpoint_if_due
 from states.clock import Clock, SystemClock
 from states.delivery import Channel, deliver_batch
 from states.engine import DossierEngine
+from states.history_seal import keys_from_settings
 from states.notices import AckEscalation, escalate_unacknowledged
 from states.outbox_drain import DrainOutcome, claim_batch, drain_claimed
 from states.procedures import Rulebook, load_rulebook
@@ -48,6 +52,8 @@ class Runtime:
     worker: str = field(default_factory=worker_name)
     documents: DocumentSetup | None = None
     """How documents are issued and signed; None: this runtime issues none (they wait in the outbox)."""
+    checkpoint_key_file: Path | None = None
+    """The key that signs the daily checkpoint of all dossiers' heads; None: this runtime writes none."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, system_user: str = "system") -> Runtime:
@@ -59,12 +65,34 @@ class Runtime:
         )
         db = Database(settings.database_url)
         clock = SystemClock()
-        engine = DossierEngine(rulebook, db, clock, clock_skew=settings.clock_skew)
+        engine = DossierEngine(
+            rulebook,
+            db,
+            clock,
+            clock_skew=settings.clock_skew,
+            history_keys=keys_from_settings(settings),
+        )
         with db.reading() as repo:
             system = actor_by_username(repo, system_user)
         channels = channels_from_settings(settings)
         documents = DocumentSetup.from_settings(settings)
-        return cls(db, rulebook, engine, system, channels, clock, documents=documents)
+        return cls(
+            db,
+            rulebook,
+            engine,
+            system,
+            channels,
+            clock,
+            documents=documents,
+            checkpoint_key_file=settings.checkpoint_key_file,
+        )
+
+
+def checkpoint_job(runtime: Runtime) -> dict[str, Any] | None:
+    """The signed checkpoint of all dossiers' heads, when a day has passed since the last one."""
+    if runtime.checkpoint_key_file is None:
+        return None
+    return checkpoint_if_due(runtime.db, CheckpointKey.load_or_create(runtime.checkpoint_key_file), runtime.clock.now())
 
 
 @dataclass(frozen=True)

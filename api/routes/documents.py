@@ -11,12 +11,14 @@ from fastapi import APIRouter, File, Path, Response, UploadFile
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import MAX_BODY_BYTES, BodyRejected, ProblemRoute, problem_responses
+from api.reads import ReadDep, ReadRequest, log_read
 from api.schemas import DocumentOut, DocumentVerificationOut
 from documents.control_slip import control_slip, render_slip
 from documents.files import FileStore
 from documents.signing import load_trust_roots
 from documents.verification import verify_file, verify_stored
 from states.documents_view import document_file, dossier_documents, visible_dossier
+from states.reads import require_purpose_if_sensitive
 
 router = APIRouter(prefix="/api/v1", tags=["Văn bản"], route_class=ProblemRoute)
 
@@ -91,9 +93,15 @@ def _verify_file_responses() -> dict[int | str, dict[str, Any]]:
     operation_id="list_dossier_documents",
     responses=problem_responses(401, 404, 422),
 )
-def list_documents(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> list[DocumentOut]:
+def list_documents(
+    dossier_id: str,
+    wired: ServicesDep,
+    actor: ActorDep,
+    read: ReadDep,
+) -> list[DocumentOut]:
     with wired.db.reading() as repo:
         rows = dossier_documents(repo, wired.rulebook.regimes, actor, dossier_id)
+    _purpose_bound(wired, actor, read, "document", dossier_id, dossier_id)
     return [DocumentOut.model_validate(row) for row in rows]
 
 
@@ -107,10 +115,16 @@ def list_documents(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> list
     operation_id="download_control_slip",
     responses=_file_responses(DOCX_MEDIA_TYPE, "Phiếu kiểm soát (.docx)"),
 )
-def download_control_slip(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> DocxResponse:
+def download_control_slip(
+    dossier_id: str,
+    wired: ServicesDep,
+    actor: ActorDep,
+    read: ReadDep,
+) -> DocxResponse:
     with wired.db.reading() as repo:
         dossier = visible_dossier(repo, wired.rulebook.regimes, actor, dossier_id)
         slip = control_slip(repo, wired.rulebook, dossier)
+    _purpose_bound(wired, actor, read, "control_slip", str(dossier["id"]), str(dossier["id"]))
     return DocxResponse(content=render_slip(slip), headers=_attachment(f"phieu-kiem-soat-{slip.dossier_code[:8]}.docx"))
 
 
@@ -122,8 +136,14 @@ def download_control_slip(dossier_id: str, wired: ServicesDep, actor: ActorDep) 
     operation_id="download_document",
     responses=_file_responses(DOCX_MEDIA_TYPE, "Tệp .docx đã ban hành"),
 )
-def download_document(document_id: _DocumentId, wired: ServicesDep, actor: ActorDep) -> DocxResponse:
+def download_document(
+    document_id: _DocumentId,
+    wired: ServicesDep,
+    actor: ActorDep,
+    read: ReadDep,
+) -> DocxResponse:
     content, headers = _stored_file(wired, actor, document_id, pdf=False)
+    _document_read(wired, actor, read, document_id)
     return DocxResponse(content=content, headers=headers)
 
 
@@ -136,9 +156,29 @@ def download_document(document_id: _DocumentId, wired: ServicesDep, actor: Actor
     operation_id="download_document_pdf",
     responses=_file_responses(PDF_MEDIA_TYPE, "Bản PDF đã ký số"),
 )
-def download_document_pdf(document_id: _DocumentId, wired: ServicesDep, actor: ActorDep) -> PdfResponse:
+def download_document_pdf(
+    document_id: _DocumentId,
+    wired: ServicesDep,
+    actor: ActorDep,
+    read: ReadDep,
+) -> PdfResponse:
     content, headers = _stored_file(wired, actor, document_id, pdf=True)
+    _document_read(wired, actor, read, document_id)
     return PdfResponse(content=content, headers=headers)
+
+
+def _purpose_bound(
+    wired: ServicesDep, actor: ActorDep, read: ReadRequest, kind: str, target: str, dossier_id: str
+) -> None:
+    require_purpose_if_sensitive(wired.db, dossier_id, read.purpose, wired.clock.now())
+    log_read(wired, actor, read, kind, target, dossier_id)
+
+
+def _document_read(wired: ServicesDep, actor: ActorDep, read: ReadRequest, document_id: int) -> None:
+    with wired.db.reading() as repo:
+        row = repo.documents.document(document_id)
+    assert row is not None  # _stored_file found it
+    _purpose_bound(wired, actor, read, "document", str(document_id), str(row["dossier_id"]))
 
 
 def _attachment(name: str) -> dict[str, str]:

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Header, Query, status
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
+from api.reads import ReadDep, log_read
 from api.schemas import DossierCreate, DossierOut, DossierPage, EventIn, ProcedureVersionOut, VerifyOut
 from states.engine import SubjectInput
 from states.procedures import describe
+from states.reads import require_purpose_if_sensitive
 from states.views import dossier_view, step_answer, verify_history
 from states.worklists import DEFAULT_PAGE, MAX_PAGE, DossierQuery, list_dossiers
 
@@ -77,6 +79,7 @@ def open_dossier(
 def dossiers(
     wired: ServicesDep,
     actor: ActorDep,
+    read: ReadDep,
     procedure: Annotated[str | None, Query(max_length=60, description="Mã thủ tục")] = None,
     state: Annotated[str | None, Query(max_length=60, description="Mã trạng thái")] = None,
     commune: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="Mã xã, phường của hồ sơ")] = None,
@@ -107,7 +110,9 @@ def dossiers(
         limit=limit,
     )
     with wired.db.reading() as repo:
-        return DossierPage.model_validate(list_dossiers(repo, wired.rulebook, actor, query, wired.clock.now()))
+        page = DossierPage.model_validate(list_dossiers(repo, wired.rulebook, actor, query, wired.clock.now()))
+    log_read(wired, actor, read, "dossier_list", read.query or "(tất cả)")
+    return page
 
 
 @router.get(
@@ -117,8 +122,11 @@ def dossiers(
     summary="Xem hồ sơ",
     operation_id="get_dossier",
 )
-def get_dossier(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> DossierOut:
-    return _view(wired, actor, dossier_id)
+def get_dossier(dossier_id: str, wired: ServicesDep, actor: ActorDep, read: ReadDep) -> DossierOut:
+    view = _view(wired, actor, dossier_id)
+    require_purpose_if_sensitive(wired.db, view.id, read.purpose, wired.clock.now())
+    log_read(wired, actor, read, "dossier", view.id, view.id)
+    return view
 
 
 @router.post(
@@ -141,6 +149,11 @@ def fire_event(dossier_id: str, body: EventIn, wired: ServicesDep, actor: ActorD
     summary="Kiểm tra chuỗi băm của lịch sử hồ sơ",
     operation_id="verify_history",
 )
-def verify(dossier_id: str, wired: ServicesDep, actor: ActorDep) -> VerifyOut:
+def verify(dossier_id: str, wired: ServicesDep, actor: ActorDep, read: ReadDep) -> VerifyOut:
     with wired.db.reading() as repo:
-        return VerifyOut.model_validate(verify_history(repo, wired.rulebook, dossier_id, actor))
+        answer = VerifyOut.model_validate(
+            verify_history(repo, wired.rulebook, dossier_id, actor, wired.engine.history_keys)
+        )
+    require_purpose_if_sensitive(wired.db, answer.dossier_id, read.purpose, wired.clock.now())
+    log_read(wired, actor, read, "history", answer.dossier_id, answer.dossier_id)
+    return answer

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
+from api.reads import ReadDep, log_read
 from api.schemas import CaseOut, PersonPage
 from states.cases import case_view
+from states.reads import require_purpose_for_person
 from states.worklists import DEFAULT_PAGE, MAX_PAGE, PersonQuery, find_persons
 
 router = APIRouter(prefix="/api/v1", tags=["Người"], route_class=ProblemRoute)
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["Người"], route_class=ProblemRoute
 def persons(
     wired: ServicesDep,
     actor: ActorDep,
+    read: ReadDep,
     name: Annotated[str | None, Query(min_length=2, max_length=255, description="Họ tên, có dấu hoặc không")] = None,
     id_number: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân")] = None,
     date_of_birth: Annotated[date | None, Query(description="Ngày sinh YYYY-MM-DD")] = None,
@@ -36,7 +39,9 @@ def persons(
 ) -> PersonPage:
     query = PersonQuery(name, id_number, date_of_birth, cursor, limit)
     with wired.db.reading() as repo:
-        return PersonPage.model_validate(find_persons(repo, wired.rulebook, actor, query))
+        page = PersonPage.model_validate(find_persons(repo, wired.rulebook, actor, query))
+    log_read(wired, actor, read, "person_search", read.query)
+    return page
 
 
 @router.get(
@@ -50,6 +55,10 @@ def case(
     id_number: Annotated[str, Path(pattern=r"^[0-9]{12}$", description="Số định danh cá nhân")],
     wired: ServicesDep,
     actor: ActorDep,
+    read: ReadDep,
 ) -> CaseOut:
     with wired.db.reading() as repo:
-        return CaseOut.model_validate(case_view(repo, wired.rulebook, actor, id_number, wired.clock.now()))
+        answer = CaseOut.model_validate(case_view(repo, wired.rulebook, actor, id_number, wired.clock.now()))
+    require_purpose_for_person(wired.db, id_number, read.purpose, wired.clock.now())
+    log_read(wired, actor, read, "person", id_number)
+    return answer

@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from states.store import statements
 from states.store.alerting import AlertStore
+from states.store.audit import AuditStore
 from states.store.documents import DocumentStore
 from states.store.queues import QueueStore
+from states.store.sessions import SessionStore
 from states.store.tables import (
     deadlines,
     dossiers,
@@ -44,6 +46,8 @@ class Repository:
         self.documents = DocumentStore(connection)
         self.worklists = WorklistStore(connection)
         self.taskdesk = TaskDeskStore(connection)
+        self.audit = AuditStore(connection)
+        self.sessions = SessionStore(connection)
 
     # -- dossiers --------------------------------------------------------------------------------------
 

@@ -141,7 +141,63 @@ history = Table(
     Column("payload", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # HMAC of the hash under the history key (outside the database) and which key made it; NULL on rows
+    # written before sealing began, until `hoso audit seal` seals them.
+    Column("seal", String(64), nullable=True),
+    Column("key_id", String(16), nullable=True),
     UniqueConstraint("dossier_id", "seq", name="uq_history_dossier_seq"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("refreshed_at", UtcDateTime, nullable=True),
+    # SHA-256 of the secret part of the current refresh token; each refresh replaces it.
+    Column("refresh_hash", String(64), nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    # logout, reuse (an old refresh token came back), disabled (the account was disabled)
+    Column("revoked_reason", String(40), nullable=True),
+    Column("address", String(64), nullable=True),
+    Index("ix_sessions_user", "user_id", "revoked_at"),
+)
+
+reads = Table(
+    "reads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("unit_code", String(40), nullable=False),
+    Column("role", String(40), nullable=False),
+    # dossier, dossier_list, person, person_search, document, control_slip, history, reads
+    Column("kind", String(20), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("dossier_id", String(36), nullable=True),
+    Column("path", String(300), nullable=False),
+    Column("purpose", String(500), nullable=True),
+    Index("ix_reads_dossier", "dossier_id", "id"),
+    Index("ix_reads_user", "user_id", "id"),
+)
+
+history_checkpoints = Table(
+    "history_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    # The heads (dossier id, seq, hash) that changed since the previous checkpoint, and the digest that
+    # chains this checkpoint to the previous one; the Ed25519 signature is over the digest.
+    Column("previous_digest", String(64), nullable=False),
+    Column("last_history_id", Integer, nullable=False),
+    Column("heads", JSON, nullable=False),
+    Column("dossiers", Integer, nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
 )
 
 tasks = Table(

@@ -19,6 +19,7 @@ from api.app import create_app
 from api.security import issue_token
 from config.settings import Settings
 from states.errors import AuthenticationError
+from states.sessions import start_session
 from states.store.tables import users
 from tests.conftest import PASSWORD, World
 
@@ -236,10 +237,10 @@ def test_a_token_naming_system_is_refused(client: TestClient, world: World) -> N
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    # The same token shape for an officer works: only the service identity is refused.
-    officer = jwt.encode(
-        {"sub": "police", "role": "commune_police", "unit": "CAX-00070", "iat": now, "exp": now + 600},
-        SECRET,
-        algorithm="HS256",
-    )
+    # The same token shape for an officer works when it names a live session of theirs; without one it does not.
+    session = start_session(world.db, world.actors["police"], world.clock.now(), timedelta(hours=1), None)
+    claims = {"sub": "police", "role": "commune_police", "unit": "CAX-00070", "iat": now, "exp": now + 600}
+    officer = jwt.encode({**claims, "sid": session.session_id}, SECRET, algorithm="HS256")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {officer}"}).status_code == 200
+    sessionless = jwt.encode(claims, SECRET, algorithm="HS256")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {sessionless}"}).status_code == 401

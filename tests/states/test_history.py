@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from states.history import row_hash
 from states.store.tables import history
 from states.views import verify_history
-from tests.conftest import Dossier, World
+from tests.conftest import Dossier, World, as_administrator
 
 POSITIVE = {
     "tested_at": "2026-03-02T08:00:00+07:00",
@@ -48,7 +48,7 @@ def test_untouched_history_is_valid(world: World) -> None:
 )
 def test_changed_row_is_detected(world: World, column: str, value: object) -> None:
     dossier = three_steps(world)
-    with world.db.engine.begin() as conn:
+    with as_administrator(world) as conn:
         conn.execute(
             update(history).where(history.c.dossier_id == dossier.id, history.c.seq == 3).values({column: value})
         )
@@ -58,7 +58,7 @@ def test_changed_row_is_detected(world: World, column: str, value: object) -> No
 
 def test_removed_middle_row_is_detected(world: World) -> None:
     dossier = three_steps(world)
-    with world.db.engine.begin() as conn:
+    with as_administrator(world) as conn:
         conn.execute(delete(history).where(history.c.dossier_id == dossier.id, history.c.seq == 2))
     result = verify(world, dossier)
     assert (result["valid"], result["reason"], result["first_invalid_seq"]) == (False, "missing_row", 2)
@@ -66,7 +66,7 @@ def test_removed_middle_row_is_detected(world: World) -> None:
 
 def test_removed_last_row_is_detected(world: World) -> None:
     dossier = three_steps(world)
-    with world.db.engine.begin() as conn:
+    with as_administrator(world) as conn:
         conn.execute(delete(history).where(history.c.dossier_id == dossier.id, history.c.seq == 3))
     result = verify(world, dossier)
     assert (result["valid"], result["reason"]) == (False, "version_mismatch")
@@ -75,7 +75,7 @@ def test_removed_last_row_is_detected(world: World) -> None:
 def test_rehashed_row_still_breaks_the_next_link(world: World) -> None:
     """Someone who edits a row and recomputes its hash still breaks the following row's link."""
     dossier = three_steps(world)
-    with world.db.engine.begin() as conn:
+    with as_administrator(world) as conn:
         row = dict(
             conn.execute(select(history).where(history.c.dossier_id == dossier.id, history.c.seq == 2)).mappings().one()
         )

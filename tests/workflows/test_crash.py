@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, text
 
 from states.store import tables
 from states.store.database import Database
-from tests.conftest import POSTGRES_URL, TABLES, World, add_officers, build_world
+from tests.conftest import POSTGRES_URL, World, add_officers, build_world, empty_all_tables
 from tests.states.test_custody import concluded_in_custody
 from tests.workflows.test_channels import free_port
 
@@ -75,7 +75,7 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 def pg(postgres_migrated: str) -> Iterator[Database]:
     database = Database(postgres_migrated)
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        empty_all_tables(conn)
     yield database
     database.dispose()
 
