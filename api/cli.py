@@ -27,7 +27,7 @@ from documents.pdf_stage import PdfOutcome, pdf_batch
 from documents.setup import DocumentSetup
 from documents.signing import load_trust_roots
 from documents.verification import verify_file
-from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
+from states.accounts import SERVICE_ROLE, actor_by_username, change_role, create_unit, create_user, disable_user
 from states.actors import Actor
 from states.alerts import sweep_alerts
 from states.audit import CheckpointKey, export_checkpoints, seal_legacy_rows, verify_all, write_checkpoint
@@ -414,6 +414,32 @@ def users_create(
     except HosoError as error:
         _fail(error)
     console.print(f"Đã tạo người dùng {username} (id {user_id})")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="Tên đăng nhập")]) -> None:
+    """Khóa tài khoản: mọi phiên đăng nhập của người đó hết hiệu lực ngay."""
+    try:
+        with _database().transaction() as repo:
+            ended = disable_user(repo, username, SystemClock().now())
+    except HosoError as error:
+        _fail(error)
+    console.print(f"Đã khóa tài khoản {username}; {ended} phiên đăng nhập đã kết thúc")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập")],
+    role: Annotated[str, typer.Option(help="Vai trò mới (config/roles.yaml)")],
+    unit: Annotated[str, typer.Option(help="Mã đơn vị")],
+) -> None:
+    """Đổi vai trò hoặc đơn vị của cán bộ: có hiệu lực từ yêu cầu tiếp theo của người đó."""
+    try:
+        with _database().transaction() as repo:
+            change_role(repo, _rulebook().regimes, username, role, unit)
+    except HosoError as error:
+        _fail(error)
+    console.print(f"Đã đổi {username} sang vai trò {role} tại {unit}")
 
 
 @procedures_app.command("check")

@@ -125,6 +125,37 @@ def create_user(
     )
 
 
+def disable_user(repo: Repository, username: str, now: datetime) -> int:
+    """Lock the account and end its sessions at once; returns how many sessions ended."""
+    row = repo.officer(username)
+    if row is None:
+        raise NotFoundError(f"Không có người dùng {username}", field="username")
+    repo.set_user_active(int(row["id"]), active=False)
+    return repo.sessions.revoke_all_of(int(row["id"]), at=now, reason="disabled")
+
+
+def change_role(repo: Repository, regimes: RegimeTable, username: str, role: str, unit_code: str) -> None:
+    """Give an officer another role or unit; their next request already acts under it."""
+    row = repo.officer(username)
+    if row is None:
+        raise NotFoundError(f"Không có người dùng {username}", field="username")
+    try:
+        canonical = regimes.canonical_role(role)
+    except DefinitionError:
+        canonical = None
+    if canonical is None or not regimes.roles[canonical].user_role or canonical == SERVICE_ROLE:
+        raise InvalidInputError(f"Vai trò không hợp lệ cho người dùng: {role}", field="role")
+    unit = repo.unit(unit_code)
+    if unit is None:
+        raise NotFoundError(f"Không có đơn vị mang mã {unit_code}", field="unit")
+    if unit["kind"] != regimes.roles[canonical].unit_kind:
+        raise InvalidInputError(
+            f"Vai trò {canonical} thuộc loại đơn vị {regimes.roles[canonical].unit_kind}, không thuộc {unit['kind']}",
+            field="role",
+        )
+    repo.set_user_role(int(row["id"]), role=canonical, unit_code=unit_code)
+
+
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
 

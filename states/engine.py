@@ -320,6 +320,7 @@ class DossierEngine:
                 }
             )
         repo.insert_deadlines(rows)
+        repo.refresh_task_due(opening.dossier_id)
 
     def open_followup(self, system: Actor, outbox_id: int) -> FollowUp:
         """Open the procedure a step asked for (an outbox ``start_procedure`` row) as the next dossier of
@@ -442,6 +443,7 @@ class DossierEngine:
             )
             repo.close_open_tasks(dossier_id, at=now, seq=seq, by=operator.user_id)
             self._open_tasks(repo, target, dossier_id, row["state"], row["parties"], seq, now, today)
+            repo.refresh_task_due(dossier_id)
         return FireResult(dossier_id=dossier_id, version=seq, state=row["state"], event=VERSION_MIGRATED)
 
     def _recompute_deadlines(
@@ -704,6 +706,8 @@ class DossierEngine:
                     step.repo, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
                 )
         self._move_deadlines(step, open_deadlines)
+        # Each open task carries the dossier's earliest open time limit, so queues sort by it without a join.
+        step.repo.refresh_task_due(row["id"])
         self._write_outbox(step)
 
     # -- effects ---------------------------------------------------------------------------------------

@@ -44,3 +44,8 @@ def province_name(code: str) -> str:
         return str(Province.from_code(ProvinceCode(int(code))).name)
     except ValueError:
         raise InvalidInputError(f"Không có tỉnh, thành phố mang mã '{code}'", field="province_code") from None
+
+
+def communes_of(province_code: str) -> tuple[str, ...]:
+    """The codes of today's communes of a province."""
+    return tuple(f"{int(ward.code):05d}" for ward in Ward.iter_by_province(ProvinceCode(int(province_code))))

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from vietnam_provinces import Province, ProvinceCode, Ward
+from vietnam_provinces import Province
 
 from config import CONFIG_DIR
 from states.accounts import create_unit
 from states.errors import DefinitionError, HosoError, InvalidInputError
-from states.places import Commune, commune, province_name
+from states.places import Commune, commune, communes_of, province_name
 from states.regimes import RegimeTable
 from states.store.repository import Repository
 from states.texts import name_key, normalize_name
@@ -474,7 +474,7 @@ def _place_key(text: str, prefix: re.Pattern[str]) -> str:
 
 @lru_cache(maxsize=64)
 def _communes_of(province_code: str) -> tuple[str, ...]:
-    return tuple(f"{int(ward.code):05d}" for ward in Ward.iter_by_province(ProvinceCode(int(province_code))))
+    return communes_of(province_code)
 
 
 # -- loading and checking --------------------------------------------------------------------------------

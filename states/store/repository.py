@@ -200,6 +200,17 @@ class Repository:
             statements.close_open_tasks, {"b_dossier": dossier_id, "closed_at": at, "closed_seq": seq, "closed_by": by}
         )
 
+    def refresh_task_due(self, dossier_id: str) -> None:
+        """Give the dossier's open tasks its earliest open time limit (NULL when none runs)."""
+        earliest = (
+            select(func.min(deadlines.c.due_at))
+            .where(deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open")
+            .scalar_subquery()
+        )
+        self._conn.execute(
+            update(tasks).where(tasks.c.dossier_id == dossier_id, tasks.c.status == "open").values(due_at=earliest)
+        )
+
     def insert_tasks(self, rows: Sequence[Record]) -> None:
         if rows:
             self._conn.execute(statements.insert_tasks, list(rows))
@@ -306,6 +317,12 @@ class Repository:
     def officer(self, username: str) -> Record | None:
         """The user with the kind and place of their unit."""
         return self._officer_where(users.c.username == username)
+
+    def set_user_active(self, user_id: int, *, active: bool) -> None:
+        self._conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+    def set_user_role(self, user_id: int, *, role: str, unit_code: str) -> None:
+        self._conn.execute(update(users).where(users.c.id == user_id).values(role=role, unit_code=unit_code))
 
     def officer_by_id(self, user_id: int) -> Record | None:
         return self._officer_where(users.c.id == user_id)

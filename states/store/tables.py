@@ -223,6 +223,8 @@ tasks = Table(
     Column("assigned_at", UtcDateTime, nullable=True),
     # The officer a delegated task goes back to.
     Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
+    # The dossier's earliest open time limit while the task is open (kept by every step): queues sort by it.
+    Column("due_at", UtcDateTime, nullable=True),
     Index("ix_tasks_open", "status", "role", "unit_code"),
     Index("ix_tasks_dossier", "dossier_id", "status"),
     Index("ix_tasks_assignee", "assignee_id", "status"),

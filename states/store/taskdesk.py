@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, literal, or_, select, update
 
-from states.store.tables import deadlines, dossiers, persons, substitutes, task_events, tasks, users
+from states.store.tables import dossiers, persons, substitutes, task_events, tasks, users
 from states.store.visibility import Sight, visible_clause
 
 Record = dict[str, Any]
@@ -70,14 +70,6 @@ class TaskList:
         return conditions
 
 
-def _next_due() -> Any:
-    return (
-        select(func.min(deadlines.c.due_at))
-        .where(deadlines.c.dossier_id == tasks.c.dossier_id, deadlines.c.status == "open")
-        .scalar_subquery()
-    )
-
-
 def in_scope(scope: Scope) -> ColumnElement[bool]:
     roles: ColumnElement[bool] = literal(True)
     if scope.roles is not None:
@@ -101,7 +93,7 @@ class TaskDeskStore:
         """Tasks of the list, the most urgent first (earliest open time limit of the dossier, then
         the oldest task), with the dossier, the person and the assignee's name; and how many in all."""
         conditions = which.conditions()
-        due = func.coalesce(_next_due(), literal(NO_DUE, type_=deadlines.c.due_at.type)).label("due_key")
+        due = func.coalesce(tasks.c.due_at, literal(NO_DUE, type_=tasks.c.due_at.type)).label("due_key")
         assignee = users.alias("assignee")
         inner = (
             select(

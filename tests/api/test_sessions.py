@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from typer.testing import CliRunner
 
+from api.cli import app as cli_app
+from config.settings import get_settings
 from states.store.tables import users
 from tests.api.test_api import client
 from tests.conftest import PASSWORD, World
@@ -90,3 +93,24 @@ def test_every_request_is_logged_with_its_officer(client: TestClient, caplog: py
     lines = [record.getMessage() for record in caplog.records if record.name == "hoso.access"]
     assert any(line.startswith("GET /api/v1/me 200 police@CAX-00070 ") for line in lines), lines
     assert any(line.startswith("GET /api/v1/me 401 - ") for line in lines), lines
+
+
+def test_the_cli_disables_an_account_and_changes_a_role_for_the_next_request(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    police, clerk = log_in(client, "police"), log_in(client, "clerk")
+    monkeypatch.setenv("HOSO_DATABASE_URL", world.db.url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        disabled = runner.invoke(cli_app, ["users", "disable", "police"])
+        moved = runner.invoke(cli_app, ["users", "set-role", "clerk", "--role", "physician", "--unit", "YT-01-01"])
+        wrong = runner.invoke(cli_app, ["users", "set-role", "clerk", "--role", "physician", "--unit", "CAX-00070"])
+    finally:
+        get_settings.cache_clear()
+    assert disabled.exit_code == 0 and "1 phiên đăng nhập đã kết thúc" in disabled.output
+    assert client.get("/api/v1/me", headers=bearer(police)).status_code == 401
+    assert refresh(client, police["refresh_token"]).status_code == 401
+    assert moved.exit_code == 0
+    assert client.get("/api/v1/me", headers=bearer(clerk)).json()["role"] == "physician"
+    assert wrong.exit_code != 0 and "không thuộc" in " ".join(wrong.output.split())
