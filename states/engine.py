@@ -61,6 +61,7 @@ from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.repository import Record, Repository
 from states.texts import name_key, normalize_name, same_name, text_problem
+from states.units_data import competent_unit
 
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -300,7 +301,17 @@ class DossierEngine:
             recorded_at=now,
             payload=payload,
         )
-        self._open_tasks(repo, definition, opening.dossier_id, definition.initial_state, opening.parties, 1, now, today)
+        self._open_tasks(
+            repo,
+            definition,
+            opening.dossier_id,
+            definition.initial_state,
+            opening.parties,
+            1,
+            now,
+            today,
+            {"commune_code": opening.place.code, "province_code": opening.place.province_code},
+        )
         rows = []
         for rule in definition.deadlines:
             if OPENING_EVENT not in rule.start_on:
@@ -442,7 +453,8 @@ class DossierEngine:
                 },
             )
             repo.close_open_tasks(dossier_id, at=now, seq=seq, by=operator.user_id)
-            self._open_tasks(repo, target, dossier_id, row["state"], row["parties"], seq, now, today)
+            place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
+            self._open_tasks(repo, target, dossier_id, row["state"], row["parties"], seq, now, today, place)
             repo.refresh_task_due(dossier_id)
         return FireResult(dossier_id=dossier_id, version=seq, state=row["state"], event=VERSION_MIGRATED)
 
@@ -703,7 +715,7 @@ class DossierEngine:
             step.repo.close_open_tasks(row["id"], at=step.now, seq=step.seq, by=step.actor.user_id)
             if not is_final:
                 self._open_tasks(
-                    step.repo, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today
+                    step.repo, step.definition, row["id"], step.dest, parties, step.seq, step.now, step.today, place
                 )
         self._move_deadlines(step, open_deadlines)
         # Each open task carries the dossier's earliest open time limit, so queues sort by it without a join.
@@ -736,18 +748,20 @@ class DossierEngine:
         seq: int,
         now: datetime,
         today: date,
+        place: Mapping[str, str],
     ) -> None:
         regimes = self.rulebook.regimes
         rows = []
         for template in definition.states[state].tasks:
             role = regimes.canonical_role(template.role)
+            kind = regimes.roles[role].unit_kind
             rows.append(
                 {
                     "dossier_id": dossier_id,
                     "state": state,
                     "role": role,
                     "holder_roles": sorted(regimes.resolve(role, today)),
-                    "unit_code": parties.get(regimes.roles[role].unit_kind),
+                    "unit_code": parties.get(kind) or self._territorial_unit(repo, kind, place),
                     "title": template.title_vi,
                     "status": "open",
                     "opened_at": now,
@@ -755,6 +769,20 @@ class DossierEngine:
                 }
             )
         repo.insert_tasks(rows)
+
+    def _territorial_unit(self, repo: Repository, kind: str, place: Mapping[str, str]) -> str | None:
+        """The one unit of ``kind`` whose territory holds the dossier, when the unit data names exactly one: the
+        task goes straight to its queue. None (any unit covering the dossier) otherwise."""
+        unit_kind = self.rulebook.regimes.unit_kinds[kind]
+        if unit_kind.designated_only or unit_kind.scope == "national":
+            return None
+        if unit_kind.competence == "regional":
+            return competent_unit(kind, place["commune_code"])
+        if unit_kind.scope == "commune":
+            found = repo.units_of_kind(kind, commune_code=place["commune_code"])
+        else:
+            found = repo.units_of_kind(kind, province_code=place["province_code"])
+        return str(found[0]["code"]) if len(found) == 1 else None
 
     def _move_deadlines(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         definition, event = step.definition, step.transition.event

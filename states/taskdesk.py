@@ -321,14 +321,10 @@ class TaskDesk:
         return Scope(sight_of(self.rulebook.regimes, actor), _held_roles(self.rulebook.regimes, actor.role, today))
 
     def _visible_task(self, repo: Repository, actor: Actor, task_id: int) -> Record:
-        """The task, if the officer's unit may see it (its own tasks, or tasks on dossiers it covers); an unknown
-        task and another unit's task are answered alike."""
+        """The task, if the officer's unit covers its dossier (or the officer holds it); an unknown task and a task
+        on a dossier outside the jurisdiction are answered alike."""
         task = repo.taskdesk.task(task_id)
-        if task is None or not (
-            task["unit_code"] == actor.unit_code
-            or (task["unit_code"] is None and covers(self.rulebook.regimes, actor, task))
-            or task["assignee_id"] == actor.user_id
-        ):
+        if task is None or not (covers(self.rulebook.regimes, actor, task) or task["assignee_id"] == actor.user_id):
             raise NotFoundError(f"Không có nhiệm vụ {task_id}")
         return task
 

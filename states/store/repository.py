@@ -33,6 +33,7 @@ from states.store.tables import (
     users,
 )
 from states.store.taskdesk import TaskDeskStore
+from states.store.visibility import CONFIDENTIAL_KEY
 from states.store.worklists import WorklistStore
 
 Record = dict[str, Any]
@@ -69,7 +70,8 @@ class Repository:
         return dict(rows[0]), open_deadlines
 
     def insert_dossier(self, **values: Any) -> None:
-        self._conn.execute(insert(dossiers).values(**values))
+        confidential_to = dict(values.get("parties") or {}).get(CONFIDENTIAL_KEY)
+        self._conn.execute(insert(dossiers).values(**values, confidential_to=confidential_to))
 
     def repin_dossier(self, dossier_id: str, expected_version: int, *, procedure_version: str, at: datetime) -> bool:
         """Move the dossier to another version of its procedure (a logged migration); version-checked."""

@@ -116,9 +116,15 @@ dossiers = Table(
     Column("subject", JSON, nullable=True),
     # The dossier whose step opened this one (a follow-up procedure of the same person's case).
     Column("parent_id", String(36), ForeignKey("dossiers.id"), nullable=True),
+    # The only unit that may see the dossier (parties["confidential"]), as a column lists can index.
+    Column("confidential_to", String(40), nullable=True),
     Index("ix_dossiers_place_state", "province_code", "commune_code", "state"),
     Index("ix_dossiers_person", "person_id", "procedure_code"),
     Index("ix_dossiers_opened", "opened_at", "id"),
+    Index("ix_dossiers_commune_opened", "province_code", "commune_code", "opened_at"),
+    Index("ix_dossiers_confidential", "confidential_to"),
+    # On PostgreSQL also one partial index per kind of designated unit, on (parties ->> kind, opened_at):
+    # migration 0013 (they are expressions, made by the migration alone).
 )
 
 history = Table(
@@ -228,6 +234,14 @@ tasks = Table(
     Index("ix_tasks_open", "status", "role", "unit_code"),
     Index("ix_tasks_dossier", "dossier_id", "status"),
     Index("ix_tasks_assignee", "assignee_id", "status"),
+    Index(
+        "ix_tasks_queue",
+        "unit_code",
+        "status",
+        "due_at",
+        "id",
+        postgresql_include=["assignee_id", "role", "dossier_id"],
+    ),
 )
 
 task_events = Table(

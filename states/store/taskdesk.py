@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, literal, or_, select, update
 
 from states.store.tables import dossiers, persons, substitutes, task_events, tasks, users
-from states.store.visibility import Sight, visible_clause
+from states.store.visibility import Sight, confidential_to_others, visible_clause
 
 Record = dict[str, Any]
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -51,36 +51,56 @@ class TaskList:
     """Closed tasks the officer closed (by recording the step) or held when they closed."""
     task_id: int | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.scope is not None:
-            conditions.append(in_scope(self.scope))
+    def branches(self) -> list[list[ColumnElement[bool]]]:
+        """The list as one or two sets of conditions on ``tasks``: a unit's list is the tasks addressed to the
+        unit and those addressed to no unit whose dossier it covers, each read from its own index."""
+        common: list[ColumnElement[bool]] = []
         if self.open is True:
-            conditions.append(tasks.c.status == "open")
+            common.append(tasks.c.status == "open")
         elif self.open is False:
-            conditions.append(tasks.c.status != "open")
+            common.append(tasks.c.status != "open")
         if self.unassigned:
-            conditions.append(tasks.c.assignee_id.is_(None))
+            common.append(tasks.c.assignee_id.is_(None))
         if self.assignee_id is not None:
-            conditions.append(tasks.c.assignee_id == self.assignee_id)
+            common.append(tasks.c.assignee_id == self.assignee_id)
         if self.done_by is not None:
-            conditions.append(or_(tasks.c.closed_by == self.done_by, tasks.c.assignee_id == self.done_by))
+            common.append(or_(tasks.c.closed_by == self.done_by, tasks.c.assignee_id == self.done_by))
         if self.task_id is not None:
-            conditions.append(tasks.c.id == self.task_id)
-        return conditions
+            common.append(tasks.c.id == self.task_id)
+        if self.scope is None:
+            return [common]
+        return [[*common, *branch] for branch in scope_branches(self.scope)]
 
 
-def in_scope(scope: Scope) -> ColumnElement[bool]:
-    roles: ColumnElement[bool] = literal(True)
+def scope_branches(scope: Scope) -> list[list[ColumnElement[bool]]]:
+    """Tasks of the roles held, on dossiers the officer's unit covers: those the engine addressed to the unit
+    (``unit_code``) unless their dossier is kept confidential to another unit; and those addressed to no unit
+    whose dossier the unit covers (the dossiers found through their indexes)."""
+    roles: list[ColumnElement[bool]] = []
     if scope.roles is not None:
-        roles = tasks.c.role.in_(sorted(scope.roles)) if scope.roles else literal(False)
-    return and_(
-        roles,
-        or_(
-            tasks.c.unit_code == scope.sight.unit_code,
-            and_(tasks.c.unit_code.is_(None), visible_clause(scope.sight)),
-        ),
+        roles.append(tasks.c.role.in_(sorted(scope.roles)) if scope.roles else literal(False))
+    addressed: list[ColumnElement[bool]] = [*roles, tasks.c.unit_code == scope.sight.unit_code]
+    if not scope.sight.sees_confidential:
+        kept_elsewhere = select(dossiers.c.id).where(confidential_to_others(scope.sight))
+        addressed.append(tasks.c.dossier_id.not_in(kept_elsewhere))
+    covered = select(dossiers.c.id).where(visible_clause(scope.sight))
+    unaddressed = [*roles, tasks.c.unit_code.is_(None), tasks.c.dossier_id.in_(covered)]
+    return [addressed, unaddressed]
+
+
+def _after(key: TaskKey) -> ColumnElement[bool]:
+    """Past the key in the order (earliest time limit first, tasks without one last, then by id)."""
+    if key.due_at >= NO_DUE:
+        return and_(tasks.c.due_at.is_(None), tasks.c.id > key.task_id)
+    return or_(
+        tasks.c.due_at > key.due_at,
+        tasks.c.due_at.is_(None),
+        and_(tasks.c.due_at == key.due_at, tasks.c.id > key.task_id),
     )
+
+
+def _order_key(row: Record) -> tuple[datetime, int]:
+    return (row["due_at"] or NO_DUE, int(row["id"]))
 
 
 class TaskDeskStore:
@@ -90,15 +110,31 @@ class TaskDeskStore:
     # -- lists -------------------------------------------------------------------------------------------
 
     def page(self, which: TaskList, after: TaskKey | None, limit: int) -> tuple[list[Record], int]:
-        """Tasks of the list, the most urgent first (earliest open time limit of the dossier, then
-        the oldest task), with the dossier, the person and the assignee's name; and how many in all."""
-        conditions = which.conditions()
-        due = func.coalesce(tasks.c.due_at, literal(NO_DUE, type_=tasks.c.due_at.type)).label("due_key")
+        """Tasks of the list, the most urgent first (earliest open time limit of the dossier, tasks without one
+        last, then the oldest), with the dossier, the person and the assignee's name; and how many in all. Each
+        branch of the list picks its page from ``tasks`` alone, in the order of its index; only the chosen rows
+        are then joined to their dossiers and persons."""
+        chosen: list[Record] = []
+        total = 0
+        for conditions in which.branches():
+            query = select(tasks.c.id, tasks.c.due_at).where(*conditions)
+            if after is not None:
+                query = query.where(_after(after))
+            query = query.order_by(tasks.c.due_at.asc().nulls_last(), tasks.c.id).limit(limit)
+            found = [dict(row) for row in self._conn.execute(query).mappings()]
+            chosen += found
+            if after is None and len(found) < limit:
+                total += len(found)  # the whole branch fits on one page: it is its own count
+            else:
+                counted = select(func.count()).select_from(tasks).where(*conditions)
+                total += int(self._conn.execute(counted).scalar_one())
+        ids = [int(row["id"]) for row in sorted(chosen, key=_order_key)[:limit]]
+        if not ids:
+            return [], total
         assignee = users.alias("assignee")
-        inner = (
+        query = (
             select(
                 tasks,
-                due,
                 dossiers.c.procedure_code,
                 dossiers.c.procedure_version,
                 dossiers.c.state.label("dossier_state"),
@@ -109,38 +145,18 @@ class TaskDeskStore:
             .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
             .join(persons, persons.c.id == dossiers.c.person_id)
             .outerjoin(assignee, assignee.c.id == tasks.c.assignee_id)
-            .where(*conditions)
-            .subquery()
+            .where(tasks.c.id.in_(ids))
         )
-        query = select(inner)
-        if after is not None:
-            query = query.where(
-                or_(inner.c.due_key > after.due_at, and_(inner.c.due_key == after.due_at, inner.c.id > after.task_id))
-            )
-        query = query.order_by(inner.c.due_key, inner.c.id).limit(limit)
-        rows = [dict(row) for row in self._conn.execute(query).mappings()]
-        total = self._conn.execute(
-            select(func.count())
-            .select_from(tasks)
-            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
-            .where(*conditions)
-        ).scalar_one()
-        return rows, int(total)
+        rows = sorted((dict(row) for row in self._conn.execute(query).mappings()), key=_order_key)
+        for row in rows:
+            row["due_key"] = row["due_at"] or NO_DUE
+        return rows, total
 
     def task(self, task_id: int) -> Record | None:
         query = (
             select(tasks, dossiers.c.parties, dossiers.c.province_code, dossiers.c.commune_code)
             .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
             .where(tasks.c.id == task_id)
-        )
-        row = self._conn.execute(query).mappings().first()
-        return dict(row) if row is not None else None
-
-    def task_in_scope(self, task_id: int, scope: Scope) -> Record | None:
-        query = (
-            select(tasks)
-            .join(dossiers, dossiers.c.id == tasks.c.dossier_id)
-            .where(tasks.c.id == task_id, in_scope(scope))
         )
         row = self._conn.execute(query).mappings().first()
         return dict(row) if row is not None else None

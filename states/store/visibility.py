@@ -43,17 +43,30 @@ def _party(key: str) -> Any:
 def visible_clause(sight: Sight) -> ColumnElement[bool]:
     designated = _party(sight.unit_kind)
     clause = or_(designated == sight.unit_code, and_(designated.is_(None), _territory(sight)))
+    return and_(not_confidential_to_others(sight), clause)
+
+
+def not_confidential_to_others(sight: Sight) -> ColumnElement[bool]:
     if sight.sees_confidential:
-        return clause
-    confidential = _party(CONFIDENTIAL_KEY)
-    return and_(or_(confidential.is_(None), confidential == sight.unit_code), clause)
+        return true()
+    return or_(dossiers.c.confidential_to.is_(None), dossiers.c.confidential_to == sight.unit_code)
+
+
+def confidential_to_others(sight: Sight) -> ColumnElement[bool]:
+    if sight.sees_confidential:
+        return false()
+    return and_(dossiers.c.confidential_to.is_not(None), dossiers.c.confidential_to != sight.unit_code)
 
 
 def _territory(sight: Sight) -> ColumnElement[bool]:
     if sight.territory == "all":
         return true()
     if sight.territory == "commune":
-        return dossiers.c.commune_code == sight.commune_code if sight.commune_code else false()
+        if not sight.commune_code:
+            return false()
+        in_commune = dossiers.c.commune_code == sight.commune_code
+        # The province is implied by the commune; naming it lets the (province, commune) index answer.
+        return and_(dossiers.c.province_code == sight.province_code, in_commune) if sight.province_code else in_commune
     if sight.territory == "province":
         in_province = dossiers.c.province_code == sight.province_code if sight.province_code else false()
         if not sight.served_elsewhere:

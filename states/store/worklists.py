@@ -138,6 +138,8 @@ class WorklistStore:
             )
         query = query.order_by(dossiers.c.opened_at.desc(), dossiers.c.id.desc()).limit(limit)
         rows = [dict(row) for row in self._conn.execute(query).mappings()]
+        if after is None and len(rows) < limit:
+            return rows, len(rows)  # the whole list fits on its first page: it is its own count
         total = self._conn.execute(select(func.count()).select_from(dossiers).where(*conditions)).scalar_one()
         return rows, int(total)
 
@@ -165,6 +167,8 @@ class WorklistStore:
             )
         query = query.order_by(persons.c.name_key, persons.c.id).limit(limit)
         rows = [dict(row) for row in self._conn.execute(query).mappings()]
+        if after is None and len(rows) < limit:
+            return rows, len(rows)
         total = self._conn.execute(select(func.count()).select_from(persons).where(*conditions)).scalar_one()
         return rows, int(total)
 

@@ -255,3 +255,20 @@ def desk_dossier_ids(world: World) -> list[str]:
 def test_a_bad_cursor_is_refused(client: TestClient) -> None:
     answer = client.get("/api/v1/tasks/queue", params={"cursor": "eHl6"}, headers=login(client, "police"))
     assert answer.status_code == 422 and "Con trỏ trang" in answer.json()["detail"]
+
+
+def test_the_queue_pages_in_urgency_order_without_gaps_or_repeats(client: TestClient, desk: World) -> None:
+    plain = [desk.open(full_name=f"Lê Văn Trang {n}") for n in range(3)]
+    urgent = held(desk)
+    police = login(client, "police")
+    seen: list[int] = []
+    page = client.get("/api/v1/tasks/queue", params={"limit": 1}, headers=police).json()
+    assert page["total"] == 4
+    while True:
+        seen += ids(page)
+        if page["next_cursor"] is None:
+            break
+        page = client.get("/api/v1/tasks/queue", params={"limit": 1, "cursor": page["next_cursor"]}, headers=police)
+        page = page.json()
+    assert seen[0] == task_of(desk, urgent)
+    assert seen[1:] == sorted(task_of(desk, dossier) for dossier in plain)
