@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -107,18 +108,22 @@ BARE_STATEMENTS = {
     "advance": "UPDATE dossiers SET state = :event, version = :seq, updated_at = :now "
     "WHERE id = :id AND version = :prev",
     "history": "INSERT INTO history (dossier_id, seq, event, from_state, to_state, actor_user_id, actor_username, "
-    "actor_role, actor_unit, regime, occurred_at, payload, prev_hash, hash) VALUES (:id, :seq, :event, 'a', 'b', 1, "
-    "'police', 'commune_police', 'CAX-00070', 'VN2026', :now, :payload, :prev_hash, :hash)",
+    "actor_role, actor_unit, regime, occurred_at, payload, prev_hash, hash, seal, key_id) VALUES (:id, :seq, :event, "
+    "'a', 'b', 1, 'police', 'commune_police', 'CAX-00070', 'VN2026', :now, :payload, :prev_hash, :hash, :seal, "
+    "'bare')",
+    "task_unit": "SELECT code FROM units WHERE kind = 'commune_police' AND commune_code = '00070'",
     "close_tasks": "UPDATE tasks SET status = 'closed', closed_at = :now, closed_seq = :seq, closed_by = 1 "
     "WHERE dossier_id = :id AND status = 'open'",
     "open_task": "INSERT INTO tasks (dossier_id, state, role, holder_roles, unit_code, title, status, opened_at, "
-    "opened_seq) VALUES (:id, :event, 'commune_police', '[\"commune_police\"]', NULL, 'Việc cần làm', 'open', "
+    "opened_seq) VALUES (:id, :event, 'commune_police', '[\"commune_police\"]', :unit, 'Việc cần làm', 'open', "
     ":now, :seq)",
     "close_deadlines": "UPDATE deadlines SET status = 'met', closed_at = :now, closed_seq = :seq "
     "WHERE dossier_id = :id AND status = 'open'",
     "open_deadline": "INSERT INTO deadlines (dossier_id, rule_id, kind, title, status, due_at, expiry_event, "
     "explanation, opened_at, opened_seq) VALUES (:id, 'bare', 'legal', 'Thời hạn', 'open', :due, NULL, "
     ":explanation, :now, :seq)",
+    "task_due": "UPDATE tasks SET due_at = (SELECT min(due_at) FROM deadlines WHERE dossier_id = :id "
+    "AND status = 'open') WHERE dossier_id = :id AND status = 'open'",
     "outbox": "INSERT INTO outbox (dossier_id, history_seq, kind, name, payload, idempotency_key, status, attempts, "
     "created_at) VALUES (:id, :seq, 'document', 'form', :payload, :key, 'pending', 0, :now)",
 }
@@ -139,11 +144,16 @@ def run_bare(db: Database, dossier_ids: list[str], now: datetime) -> tuple[int, 
             params = {"id": dossier_id, "seq": seq, "prev": seq - 1, "now": naive, "due": due, "event": event}
             with db.engine.begin() as conn:
                 assert conn.execute(sql["advance"], params).rowcount == 1
-                conn.execute(sql["history"], {**params, "payload": body, "prev_hash": prev_hash, "hash": digest})
+                seal = hmac.new(b"bare-history-key", digest.encode(), hashlib.sha256).hexdigest()
+                conn.execute(
+                    sql["history"], {**params, "payload": body, "prev_hash": prev_hash, "hash": digest, "seal": seal}
+                )
                 conn.execute(sql["close_tasks"], params)
-                conn.execute(sql["open_task"], params)
+                unit = conn.execute(sql["task_unit"]).scalar()
+                conn.execute(sql["open_task"], {**params, "unit": unit})
                 conn.execute(sql["close_deadlines"], params)
                 conn.execute(sql["open_deadline"], {**params, "explanation": explanation})
+                conn.execute(sql["task_due"], params)
                 conn.execute(sql["outbox"], {**params, "payload": body, "key": f"{dossier_id}:{seq}:{uuid.uuid4()}"})
             prev_hash = digest
     return len(dossier_ids) * len(PATH), time.perf_counter() - started

@@ -779,10 +779,8 @@ class DossierEngine:
         if unit_kind.competence == "regional":
             return competent_unit(kind, place["commune_code"])
         if unit_kind.scope == "commune":
-            found = repo.units_of_kind(kind, commune_code=place["commune_code"])
-        else:
-            found = repo.units_of_kind(kind, province_code=place["province_code"])
-        return str(found[0]["code"]) if len(found) == 1 else None
+            return repo.only_unit_of_kind(kind, commune_code=place["commune_code"], province_code=None)
+        return repo.only_unit_of_kind(kind, commune_code=None, province_code=place["province_code"])
 
     def _move_deadlines(self, step: _Step, open_deadlines: Sequence[_OpenDeadline]) -> None:
         definition, event = step.definition, step.transition.event

@@ -204,14 +204,17 @@ class Repository:
 
     def refresh_task_due(self, dossier_id: str) -> None:
         """Give the dossier's open tasks its earliest open time limit (NULL when none runs)."""
-        earliest = (
-            select(func.min(deadlines.c.due_at))
-            .where(deadlines.c.dossier_id == dossier_id, deadlines.c.status == "open")
-            .scalar_subquery()
-        )
-        self._conn.execute(
-            update(tasks).where(tasks.c.dossier_id == dossier_id, tasks.c.status == "open").values(due_at=earliest)
-        )
+        self._conn.execute(statements.refresh_task_due, {"b_dossier": dossier_id})
+
+    def only_unit_of_kind(self, kind: str, *, commune_code: str | None, province_code: str | None) -> str | None:
+        """The code of the one unit of a kind in the commune (or, without one, the province); None unless
+        exactly one."""
+        if commune_code is not None:
+            rows = self._conn.scalars(statements.units_of_kind_in_commune, {"b_kind": kind, "b_place": commune_code})
+        else:
+            rows = self._conn.scalars(statements.units_of_kind_in_province, {"b_kind": kind, "b_place": province_code})
+        found = list(rows)
+        return str(found[0]) if len(found) == 1 else None
 
     def insert_tasks(self, rows: Sequence[Record]) -> None:
         if rows:

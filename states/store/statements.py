@@ -6,9 +6,9 @@ are compiled once per dialect and reused with new parameters.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
-from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks
+from states.store.tables import deadlines, dossiers, history, outbox, persons, tasks, units
 
 # One round trip: the dossier (repeated once per open deadline), its subject's birth date, the hash of its
 # last history row, and its open and paused deadlines.
@@ -75,3 +75,26 @@ close_deadline = (
 insert_deadlines = insert(deadlines)
 
 insert_outbox = insert(outbox)
+
+# Each open task of a dossier carries the dossier's earliest open time limit.
+refresh_task_due = (
+    update(tasks)
+    .where(tasks.c.dossier_id == bindparam("b_dossier"), tasks.c.status == "open")
+    .values(
+        due_at=select(func.min(deadlines.c.due_at))
+        .where(deadlines.c.dossier_id == bindparam("b_dossier"), deadlines.c.status == "open")
+        .scalar_subquery()
+    )
+)
+
+# Up to two units of a kind in a commune / in a province (one means: the task goes to that unit).
+units_of_kind_in_commune = (
+    select(units.c.code)
+    .where(units.c.kind == bindparam("b_kind"), units.c.commune_code == bindparam("b_place"))
+    .limit(2)
+)
+units_of_kind_in_province = (
+    select(units.c.code)
+    .where(units.c.kind == bindparam("b_kind"), units.c.province_code == bindparam("b_place"))
+    .limit(2)
+)
