@@ -16,6 +16,7 @@ from states.legal_time import VN_TZ
 from states.permissions import covers, holders, require_sight
 from states.places import commune
 from states.procedures import CompiledProcedure, Rulebook
+from states.redaction import redact, redaction_rules
 from states.store.repository import Record, Repository
 
 
@@ -76,6 +77,8 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
     task_rows = repo.tasks(dossier_id)
     deadline_rows = repo.deadlines(dossier_id)
     history_rows = repo.history(dossier_id)
+    # Health data is shown only to the roles that need it to act (config/redaction.yaml).
+    hidden = redaction_rules().hidden_fields(actor.role)
     return {
         **dossier_header(rulebook, row, today),
         # The details as given when this dossier was opened (they may differ from those first recorded for
@@ -86,7 +89,7 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
             "id_number": person["id_number"],
             "sex": (row["subject"] or {}).get("sex", person["sex"]),
         },
-        "facts": row["facts"],
+        "facts": redact(row["facts"], hidden),
         "parties": row["parties"],
         "opened_at": row["opened_at"].isoformat(),
         "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
@@ -137,7 +140,7 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
                 "actor_unit": entry["actor_unit"],
                 "regime": entry["regime"],
                 "occurred_at": entry["occurred_at"].isoformat(),
-                "payload": entry["payload"],
+                "payload": redact(entry["payload"], hidden),
                 "hash": entry["hash"],
             }
             for entry in history_rows
