@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from states.accounts import active_officer
 from states.actors import Actor
@@ -66,19 +65,21 @@ class TaskDesk:
     def task_events(self, actor: Actor, task_id: int) -> list[Record]:
         with self.db.reading() as repo:
             self._visible_task(repo, actor, task_id)
-            names = _names(repo)
-            return [
-                {
-                    "action": event["action"],
-                    "at": event["at"].isoformat(),
-                    "actor": names(event["actor_user_id"]),
-                    "from_user": names(event["from_user_id"]),
-                    "to_user": names(event["to_user_id"]),
-                    "instead_of": names(event["instead_of_id"]),
-                    "note": event["note"],
-                }
-                for event in repo.taskdesk.events(task_id)
-            ]
+            events = repo.taskdesk.events(task_id)
+            people = ("actor_user_id", "from_user_id", "to_user_id", "instead_of_id")
+            names = repo.alerts.user_names(sorted({e[key] for e in events for key in people if e[key] is not None}))
+        return [
+            {
+                "action": event["action"],
+                "at": event["at"].isoformat(),
+                "actor": names.get(event["actor_user_id"]),
+                "from_user": names.get(event["from_user_id"]),
+                "to_user": names.get(event["to_user_id"]),
+                "instead_of": names.get(event["instead_of_id"]),
+                "note": event["note"],
+            }
+            for event in events
+        ]
 
     # -- changes of hands --------------------------------------------------------------------------------
 
@@ -469,20 +470,6 @@ def _substitute_view(row: Record) -> Record:
         "reason": row["reason"],
         "revoked": row["revoked_at"] is not None,
     }
-
-
-def _names(repo: Repository) -> Any:
-    cache: dict[int, str | None] = {}
-
-    def name(user_id: int | None) -> str | None:
-        if user_id is None:
-            return None
-        if user_id not in cache:
-            officer = repo.taskdesk.user(user_id)
-            cache[user_id] = officer["full_name"] if officer is not None else None
-        return cache[user_id]
-
-    return name
 
 
 def _task_key(cursor: str | None) -> TaskKey | None:

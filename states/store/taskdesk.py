@@ -249,10 +249,3 @@ class TaskDeskStore:
             .values(revoked_at=at, revoked_by=by)
         )
         return result.rowcount == 1
-
-    def user(self, user_id: int) -> Record | None:
-        query = select(users.c.id, users.c.full_name, users.c.role, users.c.unit_code, users.c.active).where(
-            users.c.id == user_id
-        )
-        row = self._conn.execute(query).mappings().first()
-        return dict(row) if row is not None else None
