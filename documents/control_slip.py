@@ -24,6 +24,7 @@ from docx.table import _Cell
 from documents.layout import FONT, MARGINS_MM, MOTTO, NATIONAL_TITLE, PAGE_MM, _name_font
 from states.legal_time import VN_TZ
 from states.procedures import Rulebook
+from states.redaction import initials
 from states.store.repository import Record, Repository
 
 EARLY, ON_TIME, LATE = "Trước hạn", "Đúng hạn", "Quá hạn"
@@ -57,7 +58,7 @@ def minute(moment: datetime) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
 
 
-def control_slip(repo: Repository, rulebook: Rulebook, dossier: Record) -> Slip:
+def control_slip(repo: Repository, rulebook: Rulebook, dossier: Record, *, initials_only: bool = False) -> Slip:
     """The slip of a dossier the caller may see (the caller checks jurisdiction)."""
     definition = rulebook.pinned(dossier["procedure_code"], dossier["procedure_version"]).definition
     steps = repo.history(dossier["id"])
@@ -99,7 +100,7 @@ def control_slip(repo: Repository, rulebook: Rulebook, dossier: Record) -> Slip:
     return Slip(
         dossier_code=str(dossier["id"]),
         procedure=definition.title_vi,
-        person=str(person["full_name"]),
+        person=initials(str(person["full_name"])) if initials_only else str(person["full_name"]),
         opened_at=dossier["opened_at"],
         rows=tuple(rows),
     )

@@ -12,6 +12,7 @@ from states.legal_text import deadline_sentence
 from states.legal_time import VN_TZ
 from states.permissions import covers
 from states.procedures import Rulebook
+from states.redaction import is_minors_case, shown_identity
 from states.store.repository import Repository
 
 
@@ -65,10 +66,13 @@ def case_view(repo: Repository, rulebook: Rulebook, actor: Actor, id_number: str
             }
         )
     current = [d for d in dossiers if d["open"]]
+    minor = is_minors_case([d["procedure"] for d in dossiers], person["date_of_birth"], today)
     return {
+        # The identity number is the one the officer asked with; a minor's name and birth date may be hidden.
+        **shown_identity(
+            actor.role, minor, person["full_name"], person["date_of_birth"].isoformat(), person["id_number"]
+        ),
         "id_number": person["id_number"],
-        "full_name": person["full_name"],
-        "date_of_birth": person["date_of_birth"].isoformat(),
         "now": current,
         "dossiers": dossiers,
     }

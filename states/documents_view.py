@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from states.actors import Actor
 from states.engine import require_dossier_id
-from states.errors import ConflictError, NotFoundError, dossier_not_found
+from states.errors import ConflictError, NotFoundError, PermissionDeniedError, dossier_not_found
 from states.permissions import require_sight
+from states.redaction import is_minors_case, redaction_rules
 from states.regimes import RegimeTable
 from states.store.database import Database
 from states.store.repository import Record, Repository
@@ -99,7 +101,14 @@ def _stored(read: ReadStored, row: Record, *, pdf: bool = False) -> bytes | None
 
 
 def document_file(
-    repo: Repository, regimes: RegimeTable, actor: Actor, document_id: int, read: ReadStored, *, pdf: bool = False
+    repo: Repository,
+    regimes: RegimeTable,
+    actor: Actor,
+    document_id: int,
+    read: ReadStored,
+    *,
+    today: date,
+    pdf: bool = False,
 ) -> DocumentFile:
     """The stored file (.docx, or its signed PDF) of a document, for an officer who may see its dossier, and only
     if its bytes still hash to the recorded SHA-256: an altered or missing file is refused, never handed out."""
@@ -113,6 +122,7 @@ def document_file(
         require_sight(regimes, actor, dossier)
     except NotFoundError:
         raise document_not_found(document_id) from None
+    _require_not_withheld(repo, actor, row, dossier, today)
     if pdf and row["pdf_path"] is None:
         note = f"{NO_PDF_YET}: {row['pdf_note']}" if row["pdf_note"] else f"{NO_PDF_YET} (đang chờ chuyển đổi)"
         raise ConflictError(note, document_id=document_id, pdf_status=row["pdf_status"])
@@ -122,6 +132,26 @@ def document_file(
     if sha256_of(content) != (row["pdf_sha256"] if pdf else row["sha256"]):
         raise ConflictError(STORED_ALTERED, document_id=document_id)
     return DocumentFile(_listed(repo, row, {}), content)
+
+
+def hides_identity_in(repo: Repository, actor: Actor, dossier: Record, today: date) -> bool:
+    """Whether the officer reads the person of this dossier as initials only (a minor's case, a role not acting)."""
+    person = repo.person(dossier["person_id"])
+    minor = is_minors_case([dossier["procedure_code"]], person["date_of_birth"], today)
+    return redaction_rules().hides_identity(actor.role, minor)
+
+
+def _require_not_withheld(repo: Repository, actor: Actor, row: Record, dossier: Record, today: date) -> None:
+    """A signed file cannot be redacted: one holding data the officer's role may not read is not handed out."""
+    person = repo.person(dossier["person_id"])
+    minor = is_minors_case([dossier["procedure_code"]], person["date_of_birth"], today)
+    withheld = redaction_rules().withheld_document(actor.role, str(row["form_code"]), minor)
+    if withheld:
+        raise PermissionDeniedError(
+            f"Văn bản này chứa {' và '.join(c.title_vi for c in withheld)}: vai trò của cán bộ không được xem tệp "
+            f"văn bản ({'; '.join(c.basis for c in withheld)}). Các thông tin khác của hồ sơ vẫn xem được",
+            document_id=int(row["id"]),
+        )
 
 
 def _public(repo: Repository, row: Record) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from states.errors import (
 from states.forms import FormCatalogue, load_forms
 from states.guards import GUARDS, GuardContext, check_guard_calls, evaluate
 from states.legal_time import WorkCalendar, load_calendar
+from states.redaction import REDACTION_FILE, redaction_rules
 from states.regimes import RegimeTable, load_regime_table
 from states.rules import load_all as load_guard_modules
 from states.yaml_loading import load_model
@@ -198,6 +199,8 @@ def load_rulebook(
     regimes = load_regime_table(config_dir)
     forms = load_forms(config_dir)
     calendar = load_calendar(calendars_dir or config_dir / "calendars")
+    if (config_dir / REDACTION_FILE.name).exists():
+        redaction_rules(config_dir / REDACTION_FILE.name).check(regimes, forms.forms)
     known_roles = set(regimes.roles) | {alias for role in regimes.roles.values() for alias in role.aliases}
     problems: list[str] = []
     grouped: dict[str, list[CompiledProcedure]] = {}

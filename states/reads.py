@@ -14,12 +14,11 @@ from states.errors import InvalidInputError, PermissionDeniedError, dossier_not_
 from states.legal_time import VN_TZ
 from states.permissions import covers
 from states.procedures import Rulebook
+from states.redaction import is_minors_case
 from states.store.database import Database
 from states.store.repository import Record
 from states.texts import text_problem
 
-ADULT_AGE = 18
-MINORS_PROCEDURES = frozenset({"compulsory_rehab_minor"})
 PURPOSE_MAX = 500
 
 
@@ -49,12 +48,7 @@ def clean_purpose(purpose: str | None) -> str | None:
 
 def is_sensitive(dossier: Record, date_of_birth: date | None, on: date) -> bool:
     """A minor's dossier: opened under the minors' procedure, or the person is under 18 on the day of the read."""
-    if dossier["procedure_code"] in MINORS_PROCEDURES:
-        return True
-    if date_of_birth is None:
-        return False
-    years = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-    return years < ADULT_AGE
+    return is_minors_case([dossier["procedure_code"]], date_of_birth, on)
 
 
 def require_purpose_if_sensitive(db: Database, dossier_id: str, purpose: str | None, now: datetime) -> None:
@@ -74,11 +68,14 @@ def require_purpose_if_sensitive(db: Database, dossier_id: str, purpose: str | N
 
 def require_purpose_for_person(db: Database, id_number: str, purpose: str | None, now: datetime) -> None:
     """Refuse a read of a minor's case that declares no purpose."""
+    if purpose is not None:
+        return
     with db.reading() as repo:
         person = repo.person_by_id_number(id_number)
-    if person is None or purpose is not None:
-        return
-    if is_sensitive({"procedure_code": ""}, person["date_of_birth"], now.astimezone(VN_TZ).date()):
+        if person is None:
+            return
+        procedures = [d["procedure_code"] for d in repo.dossiers_of_person(person["id"])]
+    if is_minors_case(procedures, person["date_of_birth"], now.astimezone(VN_TZ).date()):
         raise InvalidInputError(
             "Người chưa thành niên: hãy nêu mục đích xem (tiêu đề X-Purpose hoặc tham số purpose)", field="purpose"
         )

@@ -20,6 +20,7 @@ from states.errors import ConflictError, InvalidInputError, NotFoundError, Permi
 from states.legal_time import VN_TZ
 from states.permissions import covers, sight_of
 from states.procedures import Rulebook
+from states.redaction import initials, is_minors_case, redaction_rules
 from states.regimes import RegimeTable
 from states.store.database import Database
 from states.store.repository import Record, Repository
@@ -46,21 +47,21 @@ class TaskDesk:
 
     def inbox(self, actor: Actor, cursor: str | None, limit: int) -> Record:
         """Open tasks assigned to the officer."""
-        return self._page(TaskList(assignee_id=actor.user_id, open=True), cursor, limit)
+        return self._page(actor, TaskList(assignee_id=actor.user_id, open=True), cursor, limit)
 
     def queue(self, actor: Actor, cursor: str | None, limit: int) -> Record:
         """Open, unassigned tasks the officer may claim."""
-        return self._page(TaskList(scope=self._scope(actor), open=True, unassigned=True), cursor, limit)
+        return self._page(actor, TaskList(scope=self._scope(actor), open=True, unassigned=True), cursor, limit)
 
     def unit_tasks(self, actor: Actor, cursor: str | None, limit: int) -> Record:
         """Every open task of the unit, assigned or not: what its head hands out and reassigns."""
         self._require_head(actor, "xem toàn bộ nhiệm vụ của đơn vị")
         scope = Scope(sight_of(self.rulebook.regimes, actor), None)
-        return self._page(TaskList(scope=scope, open=True), cursor, limit)
+        return self._page(actor, TaskList(scope=scope, open=True), cursor, limit)
 
     def archive(self, actor: Actor, cursor: str | None, limit: int) -> Record:
         """Tasks done: closed by a step the officer recorded, or closed while assigned to them."""
-        return self._page(TaskList(open=False, done_by=actor.user_id), cursor, limit)
+        return self._page(actor, TaskList(open=False, done_by=actor.user_id), cursor, limit)
 
     def task_events(self, actor: Actor, task_id: int) -> list[Record]:
         with self.db.reading() as repo:
@@ -89,7 +90,7 @@ class TaskDesk:
         with self.db.transaction() as repo:
             task = self._holdable_task(repo, actor, task_id, now)
             if task["assignee_id"] == actor.user_id:
-                return self._answer(repo, task_id)
+                return self._answer(repo, actor, task_id)
             if task["assignee_id"] is not None or not repo.taskdesk.hand_over(
                 task_id, expected_assignee=None, assignee=actor.user_id, owner=None, at=now
             ):
@@ -97,7 +98,7 @@ class TaskDesk:
             repo.taskdesk.record_event(
                 task_id=task_id, action="claimed", actor_user_id=actor.user_id, to_user_id=actor.user_id, at=now
             )
-            return self._answer(repo, task_id)
+            return self._answer(repo, actor, task_id)
 
     def release(self, actor: Actor, task_id: int) -> Record:
         now = self.clock.now()
@@ -111,7 +112,7 @@ class TaskDesk:
             repo.taskdesk.record_event(
                 task_id=task_id, action="released", actor_user_id=actor.user_id, from_user_id=actor.user_id, at=now
             )
-            return self._answer(repo, task_id)
+            return self._answer(repo, actor, task_id)
 
     def assign(self, actor: Actor, task_id: int, user_id: int, note: str | None) -> Record:
         """The unit's head gives a task (waiting or held by someone else) to an officer."""
@@ -136,7 +137,7 @@ class TaskDesk:
                 note=note,
                 at=now,
             )
-            return self._answer(repo, task_id)
+            return self._answer(repo, actor, task_id)
 
     def delegate(self, actor: Actor, task_id: int, user_id: int, note: str | None) -> Record:
         """The holder passes the task to a colleague; it comes back to the holder (the owner) on return."""
@@ -165,7 +166,7 @@ class TaskDesk:
                 note=note,
                 at=now,
             )
-            return self._answer(repo, task_id)
+            return self._answer(repo, actor, task_id)
 
     def give_back(self, actor: Actor, task_id: int, note: str | None) -> Record:
         """The delegate returns the task to the officer who delegated it."""
@@ -189,7 +190,7 @@ class TaskDesk:
                 note=note,
                 at=now,
             )
-            return self._answer(repo, task_id)
+            return self._answer(repo, actor, task_id)
 
     def reassign(
         self, actor: Actor, from_user: int, to_user: int, task_ids: Collection[int] | None, note: str | None
@@ -392,26 +393,31 @@ class TaskDesk:
 
     # -- answers -----------------------------------------------------------------------------------------
 
-    def _page(self, which: TaskList, cursor: str | None, limit: int) -> Record:
+    def _page(self, actor: Actor, which: TaskList, cursor: str | None, limit: int) -> Record:
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInputError(f"Số dòng mỗi trang phải từ 1 đến {MAX_PAGE}", field="limit")
         after = _task_key(cursor)
         now = self.clock.now()
         with self.db.reading() as repo:
             rows, total = repo.taskdesk.page(which, after, limit)
-        items = [self._item(row, now) for row in rows]
+        items = [self._item(actor, row, now) for row in rows]
         last = rows[-1] if len(rows) == limit else None
         next_cursor = None if last is None else encode_cursor(f"{last['due_key'].isoformat()}|{last['id']}")
         return {"items": items, "total": total, "next_cursor": next_cursor}
 
-    def _answer(self, repo: Repository, task_id: int) -> Record:
+    def _answer(self, repo: Repository, actor: Actor, task_id: int) -> Record:
         rows, _ = repo.taskdesk.page(TaskList(task_id=task_id), None, 1)
-        return self._item(rows[0], self.clock.now())
+        return self._item(actor, rows[0], self.clock.now())
 
-    def _item(self, row: Record, now: datetime) -> Record:
+    def _item(self, actor: Actor, row: Record, now: datetime) -> Record:
         definition = self.rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
         due = row["due_key"] if row["due_key"] < NO_DUE else None
         today = now.astimezone(VN_TZ).date()
+        minor = is_minors_case([row["procedure_code"]], row["person_birth_date"], today)
+        if redaction_rules().hides_identity(actor.role, minor):
+            person_name = initials(row["person_name"])
+        else:
+            person_name = row["person_name"]
         days_left = None
         if due is not None:
             due_day = due.astimezone(VN_TZ).date()
@@ -434,7 +440,7 @@ class TaskDesk:
             "procedure_title": definition.title_vi,
             "state": row["state"],
             "state_title": definition.states[row["state"]].title_vi,
-            "person_name": row["person_name"],
+            "person_name": person_name,
             "commune_code": row["commune_code"],
             "opened_at": row["opened_at"].isoformat(),
             "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,

@@ -16,7 +16,7 @@ from states.legal_time import VN_TZ
 from states.permissions import covers, holders, require_sight
 from states.places import commune
 from states.procedures import CompiledProcedure, Rulebook
-from states.redaction import redact, redaction_rules
+from states.redaction import is_minors_case, redact, redaction_rules, shown_identity
 from states.store.repository import Record, Repository
 
 
@@ -77,17 +77,23 @@ def dossier_view(repo: Repository, rulebook: Rulebook, dossier_id: str, actor: A
     task_rows = repo.tasks(dossier_id)
     deadline_rows = repo.deadlines(dossier_id)
     history_rows = repo.history(dossier_id)
-    # Health data is shown only to the roles that need it to act (config/redaction.yaml).
-    hidden = redaction_rules().hidden_fields(actor.role)
+    # Health data, and a minor's identity, are shown only to the roles that need them (config/redaction.yaml).
+    minor = is_minors_case([row["procedure_code"]], person["date_of_birth"], today)
+    hidden = redaction_rules().hidden_fields(actor.role, minor)
+    subject = row["subject"] or {}
     return {
         **dossier_header(rulebook, row, today),
         # The details as given when this dossier was opened (they may differ from those first recorded for
         # the same identity number; the difference is then under review).
         "subject": {
-            "full_name": (row["subject"] or {}).get("full_name", person["full_name"]),
-            "date_of_birth": (row["subject"] or {}).get("date_of_birth", person["date_of_birth"].isoformat()),
-            "id_number": person["id_number"],
-            "sex": (row["subject"] or {}).get("sex", person["sex"]),
+            **shown_identity(
+                actor.role,
+                minor,
+                str(subject.get("full_name", person["full_name"])),
+                str(subject.get("date_of_birth", person["date_of_birth"].isoformat())),
+                str(person["id_number"]),
+            ),
+            "sex": subject.get("sex", person["sex"]),
         },
         "facts": redact(row["facts"], hidden),
         "parties": row["parties"],

@@ -18,6 +18,7 @@ from states.legal_time import VN_TZ
 from states.permissions import sight_of, unit_sight
 from states.places import commune
 from states.procedures import Rulebook
+from states.redaction import is_minors_case, shown_identity
 from states.store.repository import Record, Repository
 from states.store.worklists import DossierFilter, DossierKey, PersonFilter, PersonKey
 from states.texts import name_key, text_problem
@@ -57,13 +58,13 @@ def list_dossiers(repo: Repository, rulebook: Rulebook, actor: Actor, query: Dos
     after = _dossier_key(query.cursor)
     limit = _limit(query.limit)
     rows, total = repo.worklists.dossier_page(sight_of(rulebook.regimes, actor), where, after, limit)
-    items = [_dossier_item(rulebook, row, now) for row in rows]
+    items = [_dossier_item(rulebook, actor, row, now) for row in rows]
     last = rows[-1] if len(rows) == limit else None
     cursor = None if last is None else encode_cursor(f"{last['opened_at'].isoformat()}|{last['id']}")
     return {"items": items, "total": total, "next_cursor": cursor}
 
 
-def find_persons(repo: Repository, rulebook: Rulebook, actor: Actor, query: PersonQuery) -> Record:
+def find_persons(repo: Repository, rulebook: Rulebook, actor: Actor, query: PersonQuery, now: datetime) -> Record:
     """Persons with at least one dossier the officer's unit covers, each with only those dossiers."""
     if query.name is None and query.id_number is None:
         raise InvalidInputError("Hãy nhập họ tên hoặc số định danh cá nhân để tìm", field="name")
@@ -81,26 +82,29 @@ def find_persons(repo: Repository, rulebook: Rulebook, actor: Actor, query: Pers
         sight, PersonFilter(key, query.id_number, query.date_of_birth), _person_key(query.cursor), limit
     )
     dossiers = repo.worklists.visible_dossiers_of(sight, [row["id"] for row in rows])
-    items = [
-        {
-            "id_number": row["id_number"],
-            "full_name": row["full_name"],
-            "date_of_birth": row["date_of_birth"].isoformat(),
-            "sex": row["sex"],
-            "dossiers": [
-                {
-                    "id": d["id"],
-                    "procedure": d["procedure_code"],
-                    "state": d["state"],
-                    "opened_at": d["opened_at"].isoformat(),
-                    "closed": d["closed_at"] is not None,
-                }
-                for d in dossiers
-                if d["person_id"] == row["id"]
-            ],
-        }
-        for row in rows
-    ]
+    today = now.astimezone(VN_TZ).date()
+    items = []
+    for row in rows:
+        own = [d for d in dossiers if d["person_id"] == row["id"]]
+        minor = is_minors_case([d["procedure_code"] for d in own], row["date_of_birth"], today)
+        items.append(
+            {
+                **shown_identity(
+                    actor.role, minor, row["full_name"], row["date_of_birth"].isoformat(), row["id_number"]
+                ),
+                "sex": row["sex"],
+                "dossiers": [
+                    {
+                        "id": d["id"],
+                        "procedure": d["procedure_code"],
+                        "state": d["state"],
+                        "opened_at": d["opened_at"].isoformat(),
+                        "closed": d["closed_at"] is not None,
+                    }
+                    for d in own
+                ],
+            }
+        )
     last = rows[-1] if len(rows) == limit else None
     cursor = None if last is None else encode_cursor(f"{last['name_key']}|{last['id']}")
     return {"items": items, "total": total, "next_cursor": cursor}
@@ -198,17 +202,17 @@ def _limit(limit: int) -> int:
     return limit
 
 
-def _dossier_item(rulebook: Rulebook, row: Record, now: datetime) -> Record:
+def _dossier_item(rulebook: Rulebook, actor: Actor, row: Record, now: datetime) -> Record:
     next_due = row["next_due_at"]
+    today = now.astimezone(VN_TZ).date()
+    minor = is_minors_case([row["procedure_code"]], row["date_of_birth"], today)
     return {
-        **dossier_header(rulebook, row, now.astimezone(VN_TZ).date()),
+        **dossier_header(rulebook, row, today),
         "opened_at": row["opened_at"].isoformat(),
         "closed": row["closed_at"] is not None,
-        "person": {
-            "full_name": row["full_name"],
-            "date_of_birth": row["date_of_birth"].isoformat(),
-            "id_number": row["id_number"],
-        },
+        "person": shown_identity(
+            actor.role, minor, row["full_name"], row["date_of_birth"].isoformat(), row["id_number"]
+        ),
         "next_due_at": next_due.isoformat() if next_due is not None else None,
         "overdue": next_due is not None and next_due < now,
     }

@@ -17,7 +17,8 @@ from documents.control_slip import control_slip, render_slip
 from documents.files import FileStore
 from documents.signing import load_trust_roots
 from documents.verification import verify_file, verify_stored
-from states.documents_view import document_file, dossier_documents, visible_dossier
+from states.documents_view import document_file, dossier_documents, hides_identity_in, visible_dossier
+from states.legal_time import VN_TZ
 from states.reads import require_purpose_if_sensitive
 
 router = APIRouter(prefix="/api/v1", tags=["Văn bản"], route_class=ProblemRoute)
@@ -60,7 +61,10 @@ def _roots(wired: ServicesDep) -> list[Any]:
 
 
 def _file_responses(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
-    responses = problem_responses(401, 404, 409, 422)
+    responses = problem_responses(401, 403, 404, 409, 422)
+    responses[403]["description"] = (
+        "Văn bản chứa dữ liệu mà vai trò của cán bộ không được xem (dữ liệu sức khỏe, nhận dạng người chưa thành niên)"
+    )
     responses[404]["description"] = "Không có văn bản này, hoặc hồ sơ của văn bản ngoài thẩm quyền địa bàn"
     responses[409]["description"] = (
         "Tệp lưu trữ đã bị thay đổi sau khi ban hành (hoặc không còn), hoặc văn bản chưa có bản PDF: không được cấp"
@@ -123,7 +127,8 @@ def download_control_slip(
 ) -> DocxResponse:
     with wired.db.reading() as repo:
         dossier = visible_dossier(repo, wired.rulebook.regimes, actor, dossier_id)
-        slip = control_slip(repo, wired.rulebook, dossier)
+        today = wired.clock.now().astimezone(VN_TZ).date()
+        slip = control_slip(repo, wired.rulebook, dossier, initials_only=hides_identity_in(repo, actor, dossier, today))
     _purpose_bound(wired, actor, read, "control_slip", str(dossier["id"]), str(dossier["id"]))
     return DocxResponse(content=render_slip(slip), headers=_attachment(f"phieu-kiem-soat-{slip.dossier_code[:8]}.docx"))
 
@@ -188,7 +193,10 @@ def _attachment(name: str) -> dict[str, str]:
 def _stored_file(wired: ServicesDep, actor: ActorDep, document_id: int, *, pdf: bool) -> tuple[bytes, dict[str, str]]:
     """The stored .docx or PDF of a document the officer may see, still hashing to its recorded SHA-256."""
     with wired.db.reading() as repo:
-        found = document_file(repo, wired.rulebook.regimes, actor, document_id, _store(wired).read, pdf=pdf)
+        today = wired.clock.now().astimezone(VN_TZ).date()
+        found = document_file(
+            repo, wired.rulebook.regimes, actor, document_id, _store(wired).read, today=today, pdf=pdf
+        )
     suffix = ".pdf" if pdf else ".docx"
     name = ascii_file_name(found.document["form_code"], found.document["number_symbol"], document_id, suffix)
     return found.content, _attachment(name)

@@ -39,7 +39,7 @@ def persons(
 ) -> PersonPage:
     query = PersonQuery(name, id_number, date_of_birth, cursor, limit)
     with wired.db.reading() as repo:
-        page = PersonPage.model_validate(find_persons(repo, wired.rulebook, actor, query))
+        page = PersonPage.model_validate(find_persons(repo, wired.rulebook, actor, query, wired.clock.now()))
     log_read(wired, actor, read, "person_search", read.query)
     return page
 

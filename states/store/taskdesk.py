@@ -140,6 +140,7 @@ class TaskDeskStore:
                 dossiers.c.state.label("dossier_state"),
                 dossiers.c.commune_code,
                 persons.c.full_name.label("person_name"),
+                persons.c.date_of_birth.label("person_birth_date"),
                 assignee.c.full_name.label("assignee_name"),
             )
             .join(dossiers, dossiers.c.id == tasks.c.dossier_id)

@@ -113,8 +113,12 @@ def test_a_name_is_found_without_diacritics(world: World) -> None:
         found = [p["full_name"] for p in repo.persons_by_name_key(name_key("nguyen van an"), 10)]
         assert found == [NAME, "Nguyễn Văn Anh Tuấn"]
         assert [p["full_name"] for p in repo.persons_by_name_key(name_key("DO VAN"), 10)] == ["Đỗ Văn An"]
-        seen = find_persons(repo, world.rulebook, world.actors["police"], PersonQuery("NGUYEN VAN AN"))["items"]
-        unseen = find_persons(repo, world.rulebook, world.actors["other_police"], PersonQuery("nguyen van an"))
+        seen = find_persons(
+            repo, world.rulebook, world.actors["police"], PersonQuery("NGUYEN VAN AN"), world.clock.now()
+        )["items"]
+        unseen = find_persons(
+            repo, world.rulebook, world.actors["other_police"], PersonQuery("nguyen van an"), world.clock.now()
+        )
     assert unseen == {"items": [], "total": 0, "next_cursor": None}
     assert [p["full_name"] for p in seen] == [NAME, "Nguyễn Văn Anh Tuấn"]
     assert [d["id"] for d in seen[0]["dossiers"]] == [wanted.id]
@@ -169,7 +173,10 @@ def test_a_voluntary_application_is_seen_by_the_receiving_facility_only(world: W
             voluntary.fire(officer, "died", {"died_on": "2026-03-02", "evidence": "x"})
     assert voluntary.view("doctor")["state"] == "voluntary_applied"  # a physician of the same facility
     with world.db.reading() as repo:
-        assert find_persons(repo, world.rulebook, world.actors["police"], PersonQuery(NAME))["total"] == 0
+        assert (
+            find_persons(repo, world.rulebook, world.actors["police"], PersonQuery(NAME), world.clock.now())["total"]
+            == 0
+        )
     # The police may open their own dossier for the same person: the application is not revealed.
     number = voluntary.saved()["subject"]["id_number"]
     police = world.open(full_name=NAME, id_number=number)
