@@ -27,6 +27,7 @@ from states.errors import (
 )
 from states.forms import FormCatalogue, load_forms
 from states.guards import GUARDS, GuardContext, check_guard_calls, evaluate
+from states.indicators import INDICATORS_DIR, load_indicators
 from states.legal_time import WorkCalendar, load_calendar
 from states.redaction import REDACTION_FILE, redaction_rules
 from states.regimes import RegimeTable, load_regime_table
@@ -179,6 +180,13 @@ def _load_definitions(procedures_dir: Path) -> list[ProcedureDefinition]:
     return definitions
 
 
+def _by_code(definitions: list[ProcedureDefinition]) -> dict[str, list[ProcedureDefinition]]:
+    grouped: dict[str, list[ProcedureDefinition]] = {}
+    for definition in definitions:
+        grouped.setdefault(definition.code, []).append(definition)
+    return grouped
+
+
 def load_rulebook(
     config_dir: Path,
     *,
@@ -224,6 +232,13 @@ def load_rulebook(
         strict_chains = procedures_dir is None or procedures_dir.resolve() == in_force_dir.resolve()
     if strict_chains:
         problems += chain_problems
+        if (config_dir / INDICATORS_DIR.name).is_dir():
+            catalogue = load_indicators(config_dir / INDICATORS_DIR.name)
+            known = {
+                code: [(set(d.states), set(d.events)) for d in found_versions]
+                for code, found_versions in _by_code(definitions).items()
+            }
+            problems += [f"{INDICATORS_DIR.name}: {problem}" for problem in catalogue.check(known)]
     if problems:
         raise DefinitionError("Định nghĩa thủ tục không hợp lệ:\n- " + "\n- ".join(problems), problems=problems)
     procedures = {

@@ -19,6 +19,7 @@ from states.store.audit import AuditStore
 from states.store.documents import DocumentStore
 from states.store.queues import QueueStore
 from states.store.sessions import SessionStore
+from states.store.statistics import StatisticsStore
 from states.store.tables import (
     deadlines,
     dossiers,
@@ -47,6 +48,7 @@ class Repository:
         self.documents = DocumentStore(connection)
         self.worklists = WorklistStore(connection)
         self.taskdesk = TaskDeskStore(connection)
+        self.statistics = StatisticsStore(connection)
         self.audit = AuditStore(connection)
         self.sessions = SessionStore(connection)
 

@@ -1,0 +1,118 @@
+"""Statistics: the indicators hoso computes, their figures per period and area, and the dossiers behind a figure."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import ActorDep, ServicesDep
+from api.errors import ProblemRoute, problem_responses
+from api.reads import ReadDep, log_read
+from api.report_schemas import FigureDossiersOut, IndicatorOut, IndicatorReportOut, IndicatorVersionOut
+from states.indicators import load_indicators
+from states.statistics import DrillDown, figure_dossiers, indicator_report
+
+router = APIRouter(prefix="/api/v1", tags=["Thống kê"], route_class=ProblemRoute)
+
+_Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,80}$", description="Mã chỉ tiêu")]
+_Period = Annotated[
+    str, Query(max_length=10, description="Kỳ báo cáo: 2026 (năm), 2026-H1 (6 tháng), 2026-Q3 (quý), 2026-07 (tháng)")
+]
+_Province = Annotated[str | None, Query(pattern=r"^[0-9]{2}$", description="Mã tỉnh, thành phố")]
+_Commune = Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="Mã xã, phường")]
+
+
+@router.get(
+    "/indicators",
+    response_model=list[IndicatorOut],
+    summary="Danh mục chỉ tiêu thống kê",
+    description="Mỗi chỉ tiêu: đối tượng đếm, cách chia, căn cứ, các kỳ báo cáo và các phiên bản định nghĩa theo ngày.",
+    operation_id="list_indicators",
+    responses=problem_responses(401),
+)
+def indicators(wired: ServicesDep, actor: ActorDep) -> list[IndicatorOut]:
+    catalogue = load_indicators()
+    return [
+        IndicatorOut(
+            code=indicator.code,
+            title=indicator.title_vi,
+            unit=indicator.unit_vi,
+            source=indicator.source,
+            unverified=indicator.unverified,
+            breakdowns=list(indicator.breakdowns),
+            periods=list(indicator.periods),
+            period_rule=indicator.period_rule,
+            period_rule_title=catalogue.periods.rules[indicator.period_rule].title_vi,
+            versions=[
+                IndicatorVersionOut(
+                    effective_from=v.effective_from.isoformat(),
+                    measure=v.measure,
+                    numerator=v.numerator,
+                    denominator=v.denominator,
+                )
+                for v in indicator.versions
+            ],
+        )
+        for indicator in catalogue.indicators.values()
+    ]
+
+
+@router.get(
+    "/reports/indicators/{code}",
+    response_model=IndicatorReportOut,
+    summary="Số liệu của một chỉ tiêu trong một kỳ, theo địa bàn và các cách chia",
+    description="Tính từ chính các hồ sơ: mỗi người được đếm một lần trong kỳ (theo hồ sơ có bước được đếm muộn "
+    "nhất), nên tổng các xã bằng số của tỉnh. Địa bàn mặc định là địa bàn của đơn vị người xem; đơn vị cấp xã chỉ "
+    "xem xã mình, đơn vị cấp tỉnh chỉ xem tỉnh mình.",
+    operation_id="get_indicator_report",
+    responses=problem_responses(401, 403, 422),
+)
+def indicator_figures(
+    code: _Code,
+    wired: ServicesDep,
+    actor: ActorDep,
+    period: _Period,
+    province: _Province = None,
+    commune: _Commune = None,
+) -> IndicatorReportOut:
+    with wired.db.reading() as repo:
+        answer = indicator_report(repo, wired.rulebook, load_indicators(), actor, code, period, province, commune)
+    return IndicatorReportOut.model_validate(answer)
+
+
+@router.get(
+    "/reports/indicators/{code}/dossiers",
+    response_model=FigureDossiersOut,
+    summary="Các hồ sơ đứng sau một số liệu",
+    description="Một hồ sơ cho mỗi người được đếm (hồ sơ đã xếp người đó vào nhóm), chỉ liệt kê hồ sơ thuộc thẩm "
+    "quyền xem của cán bộ; số hồ sơ còn lại được nêu ở not_visible. Mỗi lần xem được ghi nhật ký truy cập.",
+    operation_id="get_indicator_dossiers",
+    responses=problem_responses(401, 403, 422),
+)
+def indicator_dossiers(
+    code: _Code,
+    wired: ServicesDep,
+    actor: ActorDep,
+    read: ReadDep,
+    period: _Period,
+    province: _Province = None,
+    commune: _Commune = None,
+    breakdown: Annotated[
+        Literal["commune", "province", "sex", "age_group", "facility"] | None,
+        Query(description="Cách chia của nhóm cần xem; bỏ trống: toàn bộ số liệu"),
+    ] = None,
+    key: Annotated[str | None, Query(max_length=80, description="Mã nhóm trong cách chia (key của nhóm)")] = None,
+    part: Annotated[
+        Literal["numerator", "denominator"] | None, Query(description="Chỉ tiêu tỷ lệ: tử số hay mẫu số")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=36, description="next_cursor của trang trước")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Số hồ sơ mỗi trang")] = 50,
+) -> FigureDossiersOut:
+    request = DrillDown(code, period, province, commune, breakdown, key, part, cursor, limit)
+    with wired.db.reading() as repo:
+        answer = FigureDossiersOut.model_validate(
+            figure_dossiers(repo, wired.rulebook, load_indicators(), actor, request)
+        )
+    log_read(wired, actor, read, "indicator_dossiers", f"{code}:{period}:{breakdown or ''}:{key or ''}")
+    return answer

@@ -1,0 +1,347 @@
+"""Figures of an indicator over a period and an area, computed from the dossiers themselves, each traceable to
+the dossiers behind it.
+
+A person counts once per indicator and period: of the dossiers that make them count, the one whose counting
+step is the latest (then the highest dossier id) places them in a commune, a facility and the other
+breakdowns, so the communes of a province add up to the province and the provinces to the country. Time limits
+(``deadline_on_time``) count once each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from states.actors import Actor
+from states.errors import InvalidInputError, PermissionDeniedError
+from states.indicators import Breakdown, Indicator, IndicatorCatalogue, IndicatorVersion
+from states.permissions import sight_of
+from states.places import commune, province_name
+from states.procedures import Rulebook
+from states.redaction import age_on, is_minors_case, shown_identity
+from states.reporting_periods import Period, parse_period
+from states.store.repository import Record, Repository
+from states.store.statistics import Area, Population
+
+SEX_TITLES = {"male": "Nam", "female": "Nữ", None: "Không rõ"}
+NO_FACILITY = "(không qua cơ sở)"
+RATIO_DIGITS = 1
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One counted unit (a person, or a time limit) and where it is counted."""
+
+    key: str
+    dossier_id: str
+    commune_code: str
+    province_code: str
+    sex: str | None
+    date_of_birth: date | None
+    facility: str | None
+    met: bool | None = None
+
+
+@dataclass
+class Figures:
+    """The counted units of one indicator, period and area."""
+
+    indicator: Indicator
+    version: IndicatorVersion
+    period: Period
+    area: Area
+    counted: list[Counted] = field(default_factory=list)
+
+
+def _latest_per_person(rows: Iterable[Record]) -> list[Counted]:
+    chosen: dict[int, Record] = {}
+    for row in rows:
+        person = int(row["person_id"])
+        held = chosen.get(person)
+        if held is None or (row["at"], row["dossier_id"]) > (held["at"], held["dossier_id"]):
+            chosen[person] = row
+    return [_counted(str(person), row) for person, row in sorted(chosen.items())]
+
+
+def _counted(key: str, row: Record, met: bool | None = None) -> Counted:
+    return Counted(
+        key=key,
+        dossier_id=str(row["dossier_id"]),
+        commune_code=str(row["commune_code"]),
+        province_code=str(row["province_code"]),
+        sex=row["sex"],
+        date_of_birth=row["date_of_birth"],
+        facility=row["facility"],
+        met=met,
+    )
+
+
+def count(repo: Repository, indicator: Indicator, period: Period, area: Area) -> Figures:
+    """The units counted for a stock, flow or deadline indicator (a ratio is counted by its two parts)."""
+    version = indicator.version_on(period.last_day)
+    if version.measure == "ratio":
+        raise InvalidInputError(f"Chỉ tiêu '{indicator.code}' là tỷ lệ: đếm tử số và mẫu số", field="indicator")
+    stats = repo.statistics
+    among = Population(area, tuple(part.procedure for part in version.population))
+    rows: list[Record] = []
+    for part in version.population:
+        if version.measure == "stock":
+            rows += stats.standing(part.procedure, part.states, period.end, among, part.facility_party)
+        elif version.measure == "flow":
+            rows += stats.stepped(
+                part.procedure, part.events, part.states, period.start, period.end, among, part.facility_party
+            )
+        else:
+            rows += stats.closed_deadlines(part.procedure, period.start, period.end, area, part.facility_party)
+    if version.measure == "deadline_on_time":
+        counted = [
+            _counted(f"deadline:{row['deadline_id']}", row, met=row["status"] == "met")
+            for row in sorted(rows, key=lambda r: int(r["deadline_id"]))
+        ]
+    else:
+        # Placed among all their dossiers, a person counts in the area only if the placing dossier lies in it.
+        counted = [u for u in _latest_per_person(rows) if area.holds(u.province_code, u.commune_code)]
+    return Figures(indicator, version, period, area, counted)
+
+
+def _group_key(catalogue: IndicatorCatalogue, breakdown: Breakdown, unit: Counted, last_day: date) -> str:
+    if breakdown == "commune":
+        return unit.commune_code
+    if breakdown == "province":
+        return unit.province_code
+    if breakdown == "sex":
+        return unit.sex or ""
+    if breakdown == "facility":
+        return unit.facility or ""
+    if unit.date_of_birth is None:
+        return ""
+    return catalogue.age_groups.label(age_on(unit.date_of_birth, last_day))
+
+
+def _group_title(repo: Repository, breakdown: Breakdown, key: str) -> str:
+    if breakdown == "commune":
+        return commune(key).name
+    if breakdown == "province":
+        return province_name(key)
+    if breakdown == "sex":
+        return SEX_TITLES.get(key or None, key)
+    if breakdown == "facility":
+        if not key:
+            return NO_FACILITY
+        unit = repo.unit(key)
+        return str(unit["name"]) if unit is not None else key
+    return key or "Không rõ"
+
+
+def _value(units: Sequence[Counted], measure: str) -> dict[str, Any]:
+    if measure != "deadline_on_time":
+        return {"value": len(units)}
+    met = sum(1 for u in units if u.met)
+    return {"value": percent(met, len(units)), "met": met, "closed": len(units)}
+
+
+def percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100 * part / whole, RATIO_DIGITS)
+
+
+def figures_answer(repo: Repository, catalogue: IndicatorCatalogue, figures: Figures) -> Record:
+    """The figure of the area and its breakdowns, as the API answers them."""
+    measure = figures.version.measure
+    breakdowns: dict[str, list[Record]] = {}
+    for breakdown in figures.indicator.breakdowns:
+        groups: dict[str, list[Counted]] = {}
+        for unit in figures.counted:
+            groups.setdefault(_group_key(catalogue, breakdown, unit, figures.period.last_day), []).append(unit)
+        breakdowns[breakdown] = [
+            {"key": key, "title": _group_title(repo, breakdown, key), **_value(units, measure)}
+            for key, units in sorted(groups.items())
+        ]
+    return {
+        **_header(figures.indicator, figures.version, figures.period, figures.area),
+        **_value(figures.counted, measure),
+        "breakdowns": breakdowns,
+    }
+
+
+def _header(indicator: Indicator, version: IndicatorVersion, period: Period, area: Area) -> Record:
+    return {
+        "indicator": indicator.code,
+        "title": indicator.title_vi,
+        "unit": indicator.unit_vi,
+        "measure": version.measure,
+        "version": version.effective_from.isoformat(),
+        "source": indicator.source,
+        "unverified": indicator.unverified,
+        "period": {
+            "label": period.label,
+            "kind": period.kind,
+            "first_day": period.first_day.isoformat(),
+            "last_day": period.last_day.isoformat(),
+            "title": period.title_vi,
+        },
+        "area": {"province_code": area.province_code, "commune_code": area.commune_code},
+    }
+
+
+def ratio_answer(
+    repo: Repository, catalogue: IndicatorCatalogue, indicator: Indicator, period: Period, area: Area
+) -> Record:
+    """A ratio indicator: numerator and denominator counted over the same period and area, per breakdown."""
+    version = indicator.version_on(period.last_day)
+    assert version.numerator is not None and version.denominator is not None  # checked on load
+    top = count(repo, catalogue.get(version.numerator), period, area)
+    bottom = count(repo, catalogue.get(version.denominator), period, area)
+    breakdowns: dict[str, list[Record]] = {}
+    for breakdown in indicator.breakdowns:
+        tops = Counter(_group_key(catalogue, breakdown, u, period.last_day) for u in top.counted)
+        bottoms = Counter(_group_key(catalogue, breakdown, u, period.last_day) for u in bottom.counted)
+        breakdowns[breakdown] = [
+            {
+                "key": key,
+                "title": _group_title(repo, breakdown, key),
+                "value": percent(tops[key], bottoms[key]),
+                "numerator": tops[key],
+                "denominator": bottoms[key],
+            }
+            for key in sorted(set(tops) | set(bottoms))
+        ]
+    return {
+        **_header(indicator, version, period, area),
+        "value": percent(len(top.counted), len(bottom.counted)),
+        "numerator": len(top.counted),
+        "denominator": len(bottom.counted),
+        "breakdowns": breakdowns,
+    }
+
+
+def area_of(rulebook: Rulebook, actor: Actor, province_code: str | None, commune_code: str | None) -> Area:
+    """The area asked for, within the officer's: a commune unit counts its commune, a province-level unit its
+    province, a national unit anywhere."""
+    sight = sight_of(rulebook.regimes, actor)
+    if province_code is not None:
+        province_name(province_code)  # an unknown code is refused by name
+    if commune_code is not None:
+        place = commune(commune_code)
+        if province_code is not None and province_code != place.province_code:
+            raise InvalidInputError("Xã/phường không thuộc tỉnh/thành phố đã chọn", field="commune")
+        province_code = place.province_code
+    if sight.territory == "all":
+        return Area(province_code, commune_code)
+    own_province = sight.province_code
+    if sight.territory == "commune":
+        if commune_code not in (None, sight.commune_code) or province_code not in (None, own_province):
+            raise PermissionDeniedError("Chỉ xem được số liệu của xã/phường thuộc đơn vị mình", field="commune")
+        return Area(own_province, sight.commune_code)
+    if province_code not in (None, own_province):
+        raise PermissionDeniedError("Chỉ xem được số liệu của tỉnh/thành phố thuộc đơn vị mình", field="province")
+    return Area(own_province, commune_code)
+
+
+def indicator_report(
+    repo: Repository,
+    rulebook: Rulebook,
+    catalogue: IndicatorCatalogue,
+    actor: Actor,
+    code: str,
+    period_label: str,
+    province_code: str | None = None,
+    commune_code: str | None = None,
+) -> Record:
+    indicator = catalogue.get(code)
+    period = parse_period(period_label, catalogue.periods.rules[indicator.period_rule])
+    if period.kind not in indicator.periods:
+        raise InvalidInputError(f"Chỉ tiêu '{code}' không báo cáo theo kỳ {period.kind}", field="period")
+    area = area_of(rulebook, actor, province_code, commune_code)
+    if indicator.version_on(period.last_day).measure == "ratio":
+        return ratio_answer(repo, catalogue, indicator, period, area)
+    return figures_answer(repo, catalogue, count(repo, indicator, period, area))
+
+
+DRILL_CHUNK = 500
+
+
+def figure_dossiers(
+    repo: Repository,
+    rulebook: Rulebook,
+    catalogue: IndicatorCatalogue,
+    actor: Actor,
+    request: DrillDown,
+) -> Record:
+    """The dossiers behind a figure (the whole area's, or one group of a breakdown), as far as the officer may
+    see them: one dossier per person counted (the one that placed them), one per time limit counted."""
+    indicator = catalogue.get(request.code)
+    period = parse_period(request.period, catalogue.periods.rules[indicator.period_rule])
+    area = area_of(rulebook, actor, request.province_code, request.commune_code)
+    version = indicator.version_on(period.last_day)
+    if version.measure == "ratio":
+        if request.part not in ("numerator", "denominator"):
+            raise InvalidInputError("Chỉ tiêu tỷ lệ: chọn part=numerator hoặc part=denominator", field="part")
+        counted_code = version.numerator if request.part == "numerator" else version.denominator
+        assert counted_code is not None  # checked on load
+        figures = count(repo, catalogue.get(counted_code), period, area)
+    else:
+        figures = count(repo, indicator, period, area)
+    units = figures.counted
+    if request.breakdown is not None:
+        if request.breakdown not in indicator.breakdowns:
+            raise InvalidInputError(
+                f"Chỉ tiêu '{indicator.code}' không chia theo '{request.breakdown}'", field="breakdown"
+            )
+        units = [
+            u for u in units if _group_key(catalogue, request.breakdown, u, period.last_day) == (request.key or "")
+        ]
+    ids = sorted({u.dossier_id for u in units})
+    after = [i for i in ids if request.cursor is None or i > request.cursor]
+    sight = sight_of(rulebook.regimes, actor)
+    rows: list[Record] = []
+    for start in range(0, len(after), DRILL_CHUNK):
+        rows += repo.statistics.visible_dossiers(sight, after[start : start + DRILL_CHUNK])
+        if len(rows) >= request.limit:
+            break
+    rows = sorted(rows, key=lambda r: str(r["id"]))[: request.limit]
+    visible_total = repo.statistics.count_visible(sight, ids)
+    today = period.last_day
+    return {
+        **_header(indicator, version, period, area),
+        "breakdown": request.breakdown,
+        "key": request.key,
+        "counted": len(units),
+        "dossiers": len(ids),
+        "not_visible": len(ids) - visible_total,
+        "items": [_drilled(rulebook, actor, row, today) for row in rows],
+        "next_cursor": str(rows[-1]["id"]) if len(rows) == request.limit else None,
+    }
+
+
+def _drilled(rulebook: Rulebook, actor: Actor, row: Record, today: date) -> Record:
+    definition = rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
+    minor = is_minors_case([row["procedure_code"]], row["date_of_birth"], today)
+    return {
+        "id": row["id"],
+        "procedure": row["procedure_code"],
+        "procedure_title": definition.title_vi,
+        "state": row["state"],
+        "state_title": definition.states[row["state"]].title_vi,
+        "commune_code": row["commune_code"],
+        "commune_name": commune(row["commune_code"]).name,
+        "opened_at": row["opened_at"].isoformat(),
+        "person": shown_identity(
+            actor.role, minor, row["full_name"], row["date_of_birth"].isoformat(), row["id_number"]
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    code: str
+    period: str
+    province_code: str | None = None
+    commune_code: str | None = None
+    breakdown: Breakdown | None = None
+    key: str | None = None
+    part: str | None = None
+    cursor: str | None = None
+    limit: int = 50
