@@ -43,7 +43,9 @@ class AreaOut(BaseModel):
 class GroupOut(BaseModel):
     key: str = Field(description="Mã nhóm: mã xã, mã tỉnh, giới tính, nhóm tuổi, mã cơ sở")
     title: str
-    value: float | None = Field(description="Số người (hoặc %, với tỷ lệ và chỉ tiêu đúng hạn); null: mẫu số bằng 0")
+    value: int | float | None = Field(
+        description="Số người (số nguyên), hoặc % với tỷ lệ và chỉ tiêu đúng hạn; null: mẫu số bằng 0"
+    )
     numerator: int | None = None
     denominator: int | None = None
     met: int | None = Field(default=None, description="Chỉ tiêu đúng hạn: số thời hạn thực hiện đúng hạn")
@@ -60,7 +62,7 @@ class IndicatorReportOut(BaseModel):
     unverified: str | None
     period: PeriodOut
     area: AreaOut
-    value: float | None
+    value: int | float | None = Field(description="Số người (số nguyên), hoặc % với tỷ lệ và chỉ tiêu đúng hạn")
     numerator: int | None = None
     denominator: int | None = None
     met: int | None = None

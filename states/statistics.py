@@ -10,10 +10,10 @@ breakdowns, so the communes of a province add up to the province and the provinc
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from states.actors import Actor
 from states.errors import InvalidInputError, PermissionDeniedError
@@ -26,6 +26,7 @@ from states.reporting_periods import Period, parse_period
 from states.store.repository import Record, Repository
 from states.store.statistics import Area, Population
 
+T = TypeVar("T")
 SEX_TITLES = {"male": "Nam", "female": "Nữ", None: "Không rõ"}
 NO_FACILITY = "(không qua cơ sở)"
 RATIO_DIGITS = 1
@@ -222,9 +223,9 @@ def area_of(rulebook: Rulebook, actor: Actor, province_code: str | None, commune
     province, a national unit anywhere."""
     sight = sight_of(rulebook.regimes, actor)
     if province_code is not None:
-        province_name(province_code)  # an unknown code is refused by name
+        _known(province_name, province_code, "province")
     if commune_code is not None:
-        place = commune(commune_code)
+        place = _known(commune, commune_code, "commune")
         if province_code is not None and province_code != place.province_code:
             raise InvalidInputError("Xã/phường không thuộc tỉnh/thành phố đã chọn", field="commune")
         province_code = place.province_code
@@ -238,6 +239,14 @@ def area_of(rulebook: Rulebook, actor: Actor, province_code: str | None, commune
     if province_code not in (None, own_province):
         raise PermissionDeniedError("Chỉ xem được số liệu của tỉnh/thành phố thuộc đơn vị mình", field="province")
     return Area(own_province, commune_code)
+
+
+def _known(lookup: Callable[[str], T], code: str, field: str) -> T:
+    """A place looked up by code, an unknown one refused as the query field the officer filled in."""
+    try:
+        return lookup(code)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.message, field=field) from None
 
 
 def indicator_report(

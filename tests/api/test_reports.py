@@ -32,7 +32,7 @@ def test_each_unit_reads_the_figures_of_its_own_area(client: TestClient, world: 
     police, pc04, ba_dinh = login(client, "police"), login(client, "pc04"), login(client, "other_police")
     own = client.get(REPORT, params={"period": "2026-01"}, headers=police)
     assert own.status_code == 200, own.text
-    assert own.json()["value"] == 2 and own.json()["area"] == {"province_code": "01", "commune_code": "00070"}
+    assert own.json()["value"] == 2 and isinstance(own.json()["value"], int) and own.json()["area"] == {"province_code": "01", "commune_code": "00070"}
     assert client.get(REPORT, params={"period": "2026-01"}, headers=ba_dinh).json()["value"] == 0
     province = client.get(REPORT, params={"period": "2026-Q1"}, headers=pc04).json()
     assert province["value"] == 1 and [g["key"] for g in province["breakdowns"]["commune"]] == ["00004"]
@@ -42,9 +42,14 @@ def test_each_unit_reads_the_figures_of_its_own_area(client: TestClient, world: 
     assert refused.status_code == 403 and "xã/phường thuộc đơn vị mình" in refused.json()["detail"]
     other_province = client.get(REPORT, params={"period": "2026", "province": "79"}, headers=pc04)
     assert other_province.status_code == 403
-    for params in ({"period": "2026-13"}, {"period": "2026-Q1", "province": "99"}, {"period": "2026-02-30"}):
+    for params, field in (
+        ({"period": "2026-13"}, "period"),
+        ({"period": "2026-Q1", "province": "99"}, "province"),
+        ({"period": "2026-Q1", "commune": "99999"}, "commune"),
+        ({"period": "2026-02-30"}, "period"),
+    ):
         bad = client.get(REPORT, params=params, headers=pc04)
-        assert bad.status_code == 422, params
+        assert (bad.status_code, bad.json()["field"]) == (422, field), params
         assert bad.json()["detail"]
     unknown = client.get("/api/v1/reports/indicators/khong_co", params={"period": "2026"}, headers=pc04)
     assert unknown.status_code == 422 and "Không có chỉ tiêu" in unknown.json()["detail"]
