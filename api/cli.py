@@ -47,6 +47,7 @@ from states.replay import replay_open_dossiers
 from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
+from states.targets import TargetImport, TargetTableError, import_targets
 from states.units_data import DATA_FILES, LEGACY_FILE, UNITS_DIR, DataUnit, UnitsData, load_units, sync_units
 from states.yaml_loading import load_model
 
@@ -62,11 +63,13 @@ dossiers_app = typer.Typer(help="Hồ sơ", no_args_is_help=True)
 outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiếp theo, thông báo, văn bản)", no_args_is_help=True)
 calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
 documents_app = typer.Typer(help="Văn bản đã ban hành", no_args_is_help=True)
+targets_app = typer.Typer(help="Chỉ tiêu kế hoạch theo đơn vị và năm", no_args_is_help=True)
 audit_app = typer.Typer(
     help="Kiểm tra toàn vẹn lịch sử hồ sơ: niêm phong, điểm kiểm tra có chữ ký", no_args_is_help=True
 )
 for sub, name in (
     (audit_app, "audit"),
+    (targets_app, "targets"),
     (documents_app, "documents"),
     (calendar_app, "calendar"),
     (deadlines_app, "deadlines"),
@@ -833,3 +836,51 @@ def audit_seal() -> None:
     """Niêm phong các dòng lịch sử ghi trước khi có niêm phong (một lần, sau khi nâng cấp)."""
     sealed = seal_legacy_rows(_database(), keys_from_settings(_settings()))
     typer.echo(f"Đã niêm phong {sealed} dòng lịch sử.")
+
+
+@targets_app.command("import")
+def targets_import(
+    file: Annotated[Path, typer.Argument(help="Bảng chỉ tiêu (.xlsx hoặc .csv) như tỉnh đã ban hành")],
+    year: Annotated[int, typer.Option(help="Năm kế hoạch")],
+    source: Annotated[str, typer.Option(help="Văn bản ban hành bảng (số, ký hiệu, ngày)")],
+    operator: Annotated[str, typer.Option("--as", help="Tài khoản cán bộ cấp tỉnh nhập bảng")],
+    layout: Annotated[str, typer.Option(help="Mẫu bảng (config/targets)")] = "rehab_plan",
+    province: Annotated[str | None, typer.Option(help="Mã tỉnh (chỉ với tài khoản cấp trung ương)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không lưu")] = False,
+) -> None:
+    """Nhập bảng chỉ tiêu: liệt kê mọi chỗ không khớp kèm ô; chỉ lưu (thành phiên bản mới) khi bảng khớp hết."""
+    rulebook = _rulebook()
+    db = _database()
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        console.print(f"[red]Lỗi:[/red] không đọc được tệp {file}: {error.strerror}")
+        raise typer.Exit(code=1) from None
+    request = TargetImport(layout, year, source, file.name, content, dry_run, province)
+    try:
+        with db.reading() as repo:
+            actor = actor_by_username(repo, operator)
+        answer = import_targets(db, rulebook, actor, request, SystemClock().now())
+    except TargetTableError as error:
+        _print_target_problems(error.details.get("records", []))
+        _fail(error)
+    except HosoError as error:
+        _fail(error)
+    if answer["problems"]:
+        _print_target_problems(answer["problems"])
+        console.print(f"{len(answer['problems'])} chỗ không khớp; chưa lưu")
+        raise typer.Exit(code=1)
+    if answer["saved"]:
+        console.print(
+            f"Đã lưu bảng chỉ tiêu {layout} năm {year} của tỉnh {answer['province_code']}: phiên bản "
+            f"{answer['version']}, {answer['units']} đơn vị, SHA-256 {answer['file_sha256']}"
+        )
+    else:
+        console.print(f"Bảng khớp: {answer['units']} đơn vị (chưa lưu: --dry-run)")
+
+
+def _print_target_problems(records: list[dict[str, str | None]]) -> None:
+    table = Table("Ô", "Đơn vị", "Cột", "Vấn đề")
+    for record in records:
+        table.add_row(record["cell"] or "", record["unit"] or "", record["column"] or "", record["message"] or "")
+    console.print(table)

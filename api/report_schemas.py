@@ -99,3 +99,98 @@ class FigureDossiersOut(BaseModel):
     not_visible: int = Field(description="Số hồ sơ trong đó ngoài thẩm quyền xem của cán bộ (không liệt kê)")
     items: list[FigureDossierOut]
     next_cursor: str | None
+
+
+class TargetProblemOut(BaseModel):
+    cell: str = Field(description="Ô của bảng (cột chữ, dòng số), ví dụ C10")
+    unit: str | None = Field(description="Đơn vị của dòng (mã xã hoặc tên như bảng ghi)")
+    column: str | None = Field(description="Khóa cột trong mẫu bảng")
+    message: str
+
+
+class TargetImportOut(BaseModel):
+    layout: str
+    province_code: str
+    year: int
+    units: int = Field(description="Số đơn vị đọc được")
+    problems: list[TargetProblemOut] = Field(description="Mọi chỗ không khớp, kèm ô; rỗng: bảng khớp")
+    saved: bool = Field(description="Bảng đã được lưu thành phiên bản mới")
+    version: int | None
+    file_sha256: str | None = None
+
+
+class TargetValueOut(BaseModel):
+    unit_code: str = Field(description="Mã xã, hoặc mã tỉnh cho dòng tổng")
+    column_key: str
+    value: str = Field(description="Giá trị đúng như bảng ghi (số thập phân, dấu chấm)")
+
+
+class TargetSetOut(BaseModel):
+    id: int
+    layout: str
+    province_code: str
+    year: int
+    version: int
+    current: bool = Field(description="Phiên bản mới nhất của bảng (layout, tỉnh, năm)")
+    source_document: str
+    file_name: str
+    file_sha256: str
+    imported_by: str
+    imported_at: str
+
+
+class TargetSetDetailOut(TargetSetOut):
+    values: list[TargetValueOut]
+
+
+class PlanLineOut(BaseModel):
+    key: str = Field(description="Khóa cột trong mẫu bảng chỉ tiêu")
+    title: str
+    kind: str = Field(description="number (số người) hoặc percent (%)")
+    indicator: str | None = Field(description="Chỉ tiêu thống kê đo kết quả (nếu có)")
+    target: int | float | None = Field(description="Chỉ tiêu kế hoạch của đơn vị")
+    actual: int | float | None = Field(description="Kết quả tính từ hồ sơ trong kỳ")
+    reached_percent: int | float | None = Field(description="Tỷ lệ đạt so với kế hoạch (%)")
+
+
+class PlanAreaOut(BaseModel):
+    province_code: str
+    commune_code: str | None
+    name: str
+
+
+class PlanTargetSetOut(BaseModel):
+    id: int
+    version: int
+    source_document: str
+    file_sha256: str
+
+
+class PlanReportOut(BaseModel):
+    layout: str
+    title: str
+    basis: str
+    year: int
+    period: str
+    area: PlanAreaOut
+    target_set: PlanTargetSetOut
+    lines: list[PlanLineOut]
+
+
+class PeriodicReportOut(BaseModel):
+    id: int
+    schedule: str = Field(description="Loại báo cáo (config/reports.yaml): month, quarter, half_year, year")
+    title: str
+    province_code: str
+    period: str
+    layout: str
+    recipient_unit: str = Field(description="Đơn vị nhận báo cáo")
+    due_on: str = Field(description="Hạn nộp (ngày)")
+    status: str = Field(description="pending (chờ lập), produced (đã lập), failed (chưa lập được, sẽ thử lại)")
+    late: bool = Field(description="Lập sau hạn nộp, hoặc đã quá hạn mà chưa lập")
+    attempts: int
+    last_error: str | None = Field(description="Lý do lần lập gần nhất không thành")
+    next_attempt_at: str | None
+    produced_at: str | None
+    xlsx_sha256: str | None
+    docx_sha256: str | None

@@ -36,10 +36,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from rich.progress import Progress
 from sqlalchemy import text
 
-from bench.scaffold import add_officers, add_postgres_option
+from bench.scaffold import add_officers, add_postgres_option, copy_rows
 from config import CONFIG_DIR
 from states.accounts import create_unit
 from states.identity import make_id_number
@@ -56,24 +55,6 @@ OFFICERS = {"police": ("commune_police", "CAX-00070"), "chief": ("custody_office
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô")
 MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Xuân", "Thu")
 GIVEN = ("An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Hùng", "Khánh", "Long", "Mạnh", "Nam", "Phong", "Quân")
-CHUNK = 50_000
-
-
-def copy_rows(db: Database, table: str, columns: list[str], rows: Iterator[tuple[Any, ...]], total: int) -> None:
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        with Progress() as progress:
-            bar = progress.add_task(f"{table:<10}", total=total)
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for done, row in enumerate(rows, start=1):
-                    copy.write_row(row)
-                    if done % CHUNK == 0:
-                        progress.update(bar, completed=done)
-            progress.update(bar, completed=total)
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def seed(db: Database, dossiers: int, assigned_share: float) -> dict[str, Any]:

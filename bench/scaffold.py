@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from rich.progress import Progress
+
 from states.accounts import create_user
 from states.procedures import Rulebook
+from states.store.database import Database
 from states.store.repository import Repository
+
+CHUNK = 50_000
 
 HELD_STEPS: list[tuple[str, str, dict[str, Any]]] = [
     (
@@ -63,3 +68,20 @@ def add_postgres_option(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("HOSO_BENCH_POSTGRES_URL"),
         help="scratch PostgreSQL database (its schema is dropped and recreated); default HOSO_BENCH_POSTGRES_URL",
     )
+
+
+def copy_rows(db: Database, table: str, columns: list[str], rows: Iterator[tuple[Any, ...]], total: int) -> None:
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with Progress() as progress:
+            bar = progress.add_task(f"{table:<10}", total=total)
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for done, row in enumerate(rows, start=1):
+                    copy.write_row(row)
+                    if done % CHUNK == 0:
+                        progress.update(bar, completed=done)
+            progress.update(bar, completed=total)
+        raw.commit()
+    finally:
+        raw.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from states.procedures import Rulebook
 from states.redaction import age_on, is_minors_case, shown_identity
 from states.reporting_periods import Period, parse_period
 from states.store.repository import Record, Repository
-from states.store.statistics import Area, Population
+from states.store.statistics import Area, Part, Population
 
 T = TypeVar("T")
 SEX_TITLES = {"male": "Nam", "female": "Nữ", None: "Không rõ"}
@@ -37,6 +37,7 @@ class Counted:
     """One counted unit (a person, or a time limit) and where it is counted."""
 
     key: str
+    person_id: int
     dossier_id: str
     commune_code: str
     province_code: str
@@ -70,33 +71,65 @@ def _latest_per_person(rows: Iterable[Record]) -> list[Counted]:
 def _counted(key: str, row: Record, met: bool | None = None) -> Counted:
     return Counted(
         key=key,
+        person_id=int(row["person_id"]),
         dossier_id=str(row["dossier_id"]),
         commune_code=str(row["commune_code"]),
         province_code=str(row["province_code"]),
-        sex=row["sex"],
-        date_of_birth=row["date_of_birth"],
+        sex=None,
+        date_of_birth=None,
         facility=row["facility"],
         met=met,
     )
 
 
-def count(repo: Repository, indicator: Indicator, period: Period, area: Area) -> Figures:
+def _with_details(repo: Repository, counted: list[Counted], known: dict[int, Record]) -> list[Counted]:
+    """The counted units with their person's sex and birth date (read once per person and report)."""
+    missing = sorted({u.person_id for u in counted} - set(known))
+    known.update(repo.statistics.person_details(missing))
+    return [
+        replace(u, sex=known[u.person_id]["sex"], date_of_birth=known[u.person_id]["date_of_birth"]) for u in counted
+    ]
+
+
+@dataclass
+class Memo:
+    """What one report has already read: figures (a ratio's parts are often indicators of their own) and the
+    persons counted."""
+
+    figures: dict[tuple[str, Period, Area], Figures] = field(default_factory=dict)
+    persons: dict[int, Record] = field(default_factory=dict)
+    populations: dict[Area, Population] = field(default_factory=dict)
+
+    def population(self, repo: Repository, area: Area) -> Population:
+        if area not in self.populations:
+            self.populations[area] = Population(area, repo.statistics.elsewhere(area))
+        return self.populations[area]
+
+
+def count(repo: Repository, indicator: Indicator, period: Period, area: Area, memo: Memo | None = None) -> Figures:
     """The units counted for a stock, flow or deadline indicator (a ratio is counted by its two parts)."""
+    memo = memo if memo is not None else Memo()
+    key = (indicator.code, period, area)
+    if key not in memo.figures:
+        memo.figures[key] = _count(repo, indicator, period, memo.population(repo, area), memo.persons)
+    return memo.figures[key]
+
+
+def _count(
+    repo: Repository, indicator: Indicator, period: Period, among: Population, persons: dict[int, Record]
+) -> Figures:
+    area = among.area
     version = indicator.version_on(period.last_day)
     if version.measure == "ratio":
         raise InvalidInputError(f"Chỉ tiêu '{indicator.code}' là tỷ lệ: đếm tử số và mẫu số", field="indicator")
     stats = repo.statistics
-    among = Population(area, tuple(part.procedure for part in version.population))
-    rows: list[Record] = []
-    for part in version.population:
-        if version.measure == "stock":
-            rows += stats.standing(part.procedure, part.states, period.end, among, part.facility_party)
-        elif version.measure == "flow":
-            rows += stats.stepped(
-                part.procedure, part.events, part.states, period.start, period.end, among, part.facility_party
-            )
-        else:
-            rows += stats.closed_deadlines(part.procedure, period.start, period.end, area, part.facility_party)
+    parts = [Part(p.procedure, p.states, p.events, p.facility_party) for p in version.population]
+    if version.measure == "stock":
+        rows = stats.standing(parts, period.end, among)
+    elif version.measure == "flow":
+        rows = stats.stepped(parts, period.start, period.end, among)
+    else:
+        rows = stats.closed_deadlines(parts, period.start, period.end, area)
     if version.measure == "deadline_on_time":
         counted = [
             _counted(f"deadline:{row['deadline_id']}", row, met=row["status"] == "met")
@@ -105,7 +138,7 @@ def count(repo: Repository, indicator: Indicator, period: Period, area: Area) ->
     else:
         # Placed among all their dossiers, a person counts in the area only if the placing dossier lies in it.
         counted = [u for u in _latest_per_person(rows) if area.holds(u.province_code, u.commune_code)]
-    return Figures(indicator, version, period, area, counted)
+    return Figures(indicator, version, period, area, _with_details(repo, counted, persons))
 
 
 def _group_key(catalogue: IndicatorCatalogue, breakdown: Breakdown, unit: Counted, last_day: date) -> str:
@@ -142,6 +175,12 @@ def _value(units: Sequence[Counted], measure: str) -> dict[str, Any]:
         return {"value": len(units)}
     met = sum(1 for u in units if u.met)
     return {"value": percent(met, len(units)), "met": met, "closed": len(units)}
+
+
+def headline(figures: Figures) -> int | float | None:
+    """The figure of the whole area: persons counted, or the share of time limits met."""
+    value: int | float | None = _value(figures.counted, figures.version.measure)["value"]
+    return value
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -188,13 +227,18 @@ def _header(indicator: Indicator, version: IndicatorVersion, period: Period, are
 
 
 def ratio_answer(
-    repo: Repository, catalogue: IndicatorCatalogue, indicator: Indicator, period: Period, area: Area
+    repo: Repository,
+    catalogue: IndicatorCatalogue,
+    indicator: Indicator,
+    period: Period,
+    area: Area,
+    memo: Memo | None = None,
 ) -> Record:
     """A ratio indicator: numerator and denominator counted over the same period and area, per breakdown."""
     version = indicator.version_on(period.last_day)
     assert version.numerator is not None and version.denominator is not None  # checked on load
-    top = count(repo, catalogue.get(version.numerator), period, area)
-    bottom = count(repo, catalogue.get(version.denominator), period, area)
+    top = count(repo, catalogue.get(version.numerator), period, area, memo)
+    bottom = count(repo, catalogue.get(version.denominator), period, area, memo)
     breakdowns: dict[str, list[Record]] = {}
     for breakdown in indicator.breakdowns:
         tops = Counter(_group_key(catalogue, breakdown, u, period.last_day) for u in top.counted)
@@ -263,10 +307,40 @@ def indicator_report(
     period = parse_period(period_label, catalogue.periods.rules[indicator.period_rule])
     if period.kind not in indicator.periods:
         raise InvalidInputError(f"Chỉ tiêu '{code}' không báo cáo theo kỳ {period.kind}", field="period")
-    area = area_of(rulebook, actor, province_code, commune_code)
+    return _indicator_answer(repo, catalogue, indicator, period, area_of(rulebook, actor, province_code, commune_code))
+
+
+def _indicator_answer(
+    repo: Repository,
+    catalogue: IndicatorCatalogue,
+    indicator: Indicator,
+    period: Period,
+    area: Area,
+    memo: Memo | None = None,
+) -> Record:
     if indicator.version_on(period.last_day).measure == "ratio":
-        return ratio_answer(repo, catalogue, indicator, period, area)
-    return figures_answer(repo, catalogue, count(repo, indicator, period, area))
+        return ratio_answer(repo, catalogue, indicator, period, area, memo)
+    return figures_answer(repo, catalogue, count(repo, indicator, period, area, memo))
+
+
+def area_report(
+    repo: Repository,
+    rulebook: Rulebook,
+    catalogue: IndicatorCatalogue,
+    actor: Actor,
+    period_label: str,
+    province_code: str | None = None,
+    commune_code: str | None = None,
+) -> list[Record]:
+    """Every indicator given for the kind of ``period_label``, over one area: the periodic report's figures."""
+    area = area_of(rulebook, actor, province_code, commune_code)
+    memo = Memo()
+    answers = []
+    for indicator in catalogue.indicators.values():
+        period = parse_period(period_label, catalogue.periods.rules[indicator.period_rule])
+        if period.kind in indicator.periods and indicator.versions[0].effective_from <= period.last_day:
+            answers.append(_indicator_answer(repo, catalogue, indicator, period, area, memo))
+    return answers
 
 
 DRILL_CHUNK = 500

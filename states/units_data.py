@@ -450,6 +450,19 @@ class UnitsData:
                 return entry
         return None
 
+    def commune_named(self, province_code: str, text: str) -> Commune | None:
+        """Today's commune of the province written ``text`` ("Phường Hoàn Kiếm", "hoan kiem")."""
+        return self._current_commune(province_code, text)
+
+    def former_commune_named(self, province_code: str, text: str) -> tuple[CommuneRef, ...]:
+        """Today's communes a former commune of that name, now in the province, became; empty if none is known."""
+        key = _place_key(text, _COMMUNE_PREFIX)
+        own = set(_communes_of(province_code))
+        for entry in self.communes:
+            if _place_key(entry.name, _COMMUNE_PREFIX) == key and any(ref.code in own for ref in entry.to):
+                return entry.to
+        return ()
+
     @staticmethod
     def _current_commune(province_code: str, text: str) -> Commune | None:
         key = _place_key(text, _COMMUNE_PREFIX)

@@ -18,6 +18,7 @@ from api.cli import app
 from api.demo import DEMO_PASSWORD
 from config import CONFIG_DIR
 from config.settings import DEVELOPMENT_SECRET_WARNING, get_settings
+from tests.states.test_targets import GOOD, _csv
 
 runner = CliRunner()
 
@@ -281,3 +282,34 @@ def test_calendar_explain_prints_the_computation_day_by_day() -> None:
     assert "hạn cuối 23:59 ngày 28/04/2026" in output
     refused = runner.invoke(app, ["calendar", "explain", "--from", "2026-02-30", "--add", "3 ngày làm việc"])
     assert refused.exit_code == 1 and "2026-02-30" in refused.output
+
+
+def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consistent_table(
+    database: str, tmp_path: Path
+) -> None:
+
+    run("db", "upgrade")
+    run(
+        "units",
+        "create",
+        "--code",
+        "CAT-01",
+        "--name",
+        "Công an thành phố Hà Nội",
+        "--kind",
+        "provincial_police",
+        "--province",
+        "01",
+    )
+    run("users", "create", "--username", "pc04", "--role", "police_unit", "--unit", "CAT-01", input="mat-khau-dai-du\n")
+    bad = [row[:] for row in GOOD]
+    bad[5][2] = "330"
+    table = tmp_path / "chi-tieu-2026.csv"
+    table.write_bytes(_csv(bad))
+    common = ["targets", "import", str(table), "--year", "2026", "--source", "KH 45/KH-UBND", "--as", "pc04"]
+    refused = runner.invoke(app, common, terminal_width=200)
+    assert refused.exit_code == 1
+    assert "C6" in refused.output and "Dòng tổng ghi 330" in refused.output and "chưa lưu" in refused.output
+    table.write_bytes(_csv(GOOD))
+    assert "Bảng khớp: 2 đơn vị" in run(*common, "--dry-run")
+    assert "phiên bản 1, 2 đơn vị" in run(*common)

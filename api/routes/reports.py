@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
 from api.reads import ReadDep, log_read
-from api.report_schemas import FigureDossiersOut, IndicatorOut, IndicatorReportOut, IndicatorVersionOut
+from api.report_schemas import (
+    FigureDossiersOut,
+    IndicatorOut,
+    IndicatorReportOut,
+    IndicatorVersionOut,
+    PlanReportOut,
+)
+from api.routes.documents import DOCX_MEDIA_TYPE, DocxResponse, _attachment
+from documents.report_files import XLSX_MEDIA_TYPE, report_docx, report_heading, report_xlsx
 from states.indicators import load_indicators
-from states.statistics import DrillDown, figure_dossiers, indicator_report
+from states.legal_time import VN_TZ
+from states.plan_progress import plan_progress
+from states.statistics import DrillDown, area_report, figure_dossiers, indicator_report
 
 router = APIRouter(prefix="/api/v1", tags=["Thống kê"], route_class=ProblemRoute)
+
+
+class XlsxResponse(Response):
+    media_type = XLSX_MEDIA_TYPE
+
 
 _Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,80}$", description="Mã chỉ tiêu")]
 _Period = Annotated[
@@ -116,3 +132,95 @@ def indicator_dossiers(
         )
     log_read(wired, actor, read, "indicator_dossiers", f"{code}:{period}:{breakdown or ''}:{key or ''}")
     return answer
+
+
+_Layout = Annotated[str, Query(max_length=60, description="Mẫu bảng chỉ tiêu (config/targets)")]
+
+
+@dataclass(frozen=True)
+class PlanQuery:
+    """Which plan report: the period, the area (default: the officer's) and the layout of the target table."""
+
+    period: _Period
+    province: _Province = None
+    commune: _Commune = None
+    layout: _Layout = "rehab_plan"
+
+
+_PlanQuery = Annotated[PlanQuery, Depends()]
+
+
+def _file_responses(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    responses = problem_responses(401, 403, 404, 422)
+    responses[404]["description"] = "Chưa có bảng chỉ tiêu của năm cho tỉnh"
+    responses[200] = {
+        "description": what,
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {"Content-Disposition": {"description": "Tên tệp (ASCII)", "schema": {"type": "string"}}},
+    }
+    return responses
+
+
+@router.get(
+    "/reports/plan",
+    response_model=PlanReportOut,
+    summary="Kết quả thực hiện so với chỉ tiêu kế hoạch, theo đơn vị và kỳ",
+    description="Chỉ tiêu của bảng mới nhất đã nhập cho năm của kỳ; kết quả tính từ hồ sơ trong kỳ (năm, 6 tháng, "
+    "quý, tháng). Xã được so với dòng của xã, tỉnh với dòng tổng của bảng.",
+    operation_id="get_plan_report",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def plan_report(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> PlanReportOut:
+    with wired.db.reading() as repo:
+        answer = plan_progress(
+            repo, wired.rulebook, load_indicators(), actor, query.period, query.layout, query.province, query.commune
+        )
+    return PlanReportOut.model_validate(answer)
+
+
+@router.get(
+    "/reports/plan/xlsx",
+    response_class=XlsxResponse,
+    summary="Báo cáo kết quả so với kế hoạch, tệp xlsx (kèm biểu đồ)",
+    description="Trang 'Chỉ tiêu' (kế hoạch, thực hiện, tỷ lệ đạt bằng công thức), 'Số liệu' (mọi chỉ tiêu thống kê "
+    "của kỳ) và 'Theo xã' (cộng bằng công thức SUM); biểu đồ vẽ sẵn, không cần mạng.",
+    operation_id="download_plan_report_xlsx",
+    responses=_file_responses(XLSX_MEDIA_TYPE, "Báo cáo .xlsx"),
+)
+def plan_report_xlsx(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> XlsxResponse:
+    plan, figures = _plan_and_figures(wired, actor, query)
+    return XlsxResponse(content=report_xlsx(plan, figures), headers=_attachment(_file_name(plan, "xlsx")))
+
+
+@router.get(
+    "/reports/plan/docx",
+    response_class=DocxResponse,
+    summary="Báo cáo kết quả so với kế hoạch, tệp .docx theo thể thức Nghị định 30/2020/NĐ-CP (kèm biểu đồ)",
+    operation_id="download_plan_report_docx",
+    responses=_file_responses(DOCX_MEDIA_TYPE, "Báo cáo .docx"),
+)
+def plan_report_docx(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> DocxResponse:
+    plan, figures = _plan_and_figures(wired, actor, query)
+    with wired.db.reading() as repo:
+        unit = repo.unit(actor.unit_code) or {"name": actor.unit_code, "kind": actor.unit_kind}
+    agency, parent, place = report_heading(unit, plan["area"]["province_code"])
+    content = report_docx(
+        plan, figures, agency=agency, parent_agency=parent, place=place, on=wired.clock.now().astimezone(VN_TZ).date()
+    )
+    return DocxResponse(content=content, headers=_attachment(_file_name(plan, "docx")))
+
+
+def _file_name(plan: dict[str, Any], suffix: str) -> str:
+    return f"bao-cao-{plan['area']['commune_code'] or plan['area']['province_code']}-{plan['period']}.{suffix}"
+
+
+def _plan_and_figures(
+    wired: ServicesDep, actor: ActorDep, query: PlanQuery
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    catalogue = load_indicators()
+    with wired.db.reading() as repo:
+        plan = plan_progress(
+            repo, wired.rulebook, catalogue, actor, query.period, query.layout, query.province, query.commune
+        )
+        figures = area_report(repo, wired.rulebook, catalogue, actor, query.period, query.province, query.commune)
+    return plan, figures

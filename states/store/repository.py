@@ -33,6 +33,7 @@ from states.store.tables import (
     units,
     users,
 )
+from states.store.targets import TargetStore
 from states.store.taskdesk import TaskDeskStore
 from states.store.visibility import CONFIDENTIAL_KEY
 from states.store.worklists import WorklistStore
@@ -49,6 +50,7 @@ class Repository:
         self.worklists = WorklistStore(connection)
         self.taskdesk = TaskDeskStore(connection)
         self.statistics = StatisticsStore(connection)
+        self.targets = TargetStore(connection)
         self.audit = AuditStore(connection)
         self.sessions = SessionStore(connection)
 

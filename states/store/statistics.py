@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, null, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, not_, null, or_, select, true
 
 from states.store.tables import deadlines, dossiers, history, persons
 from states.store.visibility import Sight, visible_clause
@@ -20,13 +20,16 @@ COUNTED_DEADLINE_STATUSES = ("met", "met_late", "expired")
 
 @dataclass(frozen=True)
 class Population:
-    """Whose rows to read for an area: everyone with a dossier of these procedures in it."""
+    """Whose rows to read for an area: the dossiers in it, and those elsewhere of the persons who have one in it
+    (a person is placed among all their dossiers; the caller keeps those placed in the area)."""
 
     area: Area
-    procedures: tuple[str, ...]
+    elsewhere: tuple[str, ...] = ()
 
     def clause(self) -> ColumnElement[bool]:
-        return _persons_with_a_dossier_in(self.area, self.procedures)
+        if not self.elsewhere:
+            return self.area.clause()
+        return or_(self.area.clause(), dossiers.c.id.in_(list(self.elsewhere)))
 
 
 @dataclass(frozen=True)
@@ -52,116 +55,127 @@ class Area:
         return self.province_code in (None, province_code) and self.commune_code in (None, commune_code)
 
 
-def _persons_with_a_dossier_in(area: Area, procedures: Sequence[str]) -> ColumnElement[bool]:
-    """Persons counted for an area are placed among all their dossiers, wherever: the rows of everyone with a
-    dossier of the population's procedures in the area are read, and the caller keeps those placed in it."""
-    if area.whole_country:
-        return true()
-    placed = dossiers.alias("placed")
-    return dossiers.c.person_id.in_(
-        select(placed.c.person_id).where(area.clause(placed), placed.c.procedure_code.in_(list(procedures)))
-    )
+@dataclass(frozen=True)
+class Part:
+    """One procedure's share of a population: its states (stock, or steps into them) or events (flow), and the
+    party of the dossier naming the facility."""
+
+    procedure: str
+    states: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    facility_party: str | None = None
 
 
-def _facility(party: str | None) -> ColumnElement[Any]:
-    return dossiers.c.parties[party].as_string() if party else null()
+def _facility(parts: Sequence[Part]) -> ColumnElement[Any]:
+    named = [
+        (dossiers.c.procedure_code == p.procedure, dossiers.c.parties[p.facility_party].as_string())
+        for p in parts
+        if p.facility_party
+    ]
+    return case(*named, else_=null()) if named else null()
 
 
-def _columns(party: str | None, at: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+def _columns(parts: Sequence[Part], at: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     return [
         dossiers.c.id.label("dossier_id"),
         dossiers.c.person_id,
         dossiers.c.commune_code,
         dossiers.c.province_code,
-        persons.c.sex,
-        persons.c.date_of_birth,
-        _facility(party).label("facility"),
+        _facility(parts).label("facility"),
         at.label("at"),
     ]
 
 
 class StatisticsStore:
+    """One query per indicator: its parts (one per procedure) are read together."""
+
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
 
-    def standing(
-        self,
-        procedure: str,
-        states: Sequence[str],
-        at: datetime,
-        among: Population,
-        facility_party: str | None,
-    ) -> list[Record]:
-        """Dossiers of ``procedure`` that stood in one of ``states`` at the instant ``at``."""
-        last = (
-            select(history.c.dossier_id, func.max(history.c.seq).label("seq"))
-            .join(dossiers, dossiers.c.id == history.c.dossier_id)
-            .where(dossiers.c.procedure_code == procedure, dossiers.c.opened_at < at, history.c.occurred_at < at)
-            .where(among.clause())
-            .group_by(history.c.dossier_id)
-            .subquery()
+    def standing(self, parts: Sequence[Part], at: datetime, among: Population) -> list[Record]:
+        """Dossiers that stood in one of their part's states at the instant ``at``: the state their last step
+        before ``at`` led to (one index probe per dossier, on the history's (dossier, seq) key)."""
+        earlier = history.alias("earlier")
+        last_seq = (
+            select(func.max(earlier.c.seq))
+            .where(earlier.c.dossier_id == dossiers.c.id, earlier.c.occurred_at < at)
+            .correlate(dossiers)
+            .scalar_subquery()
         )
         query = (
-            select(*_columns(facility_party, history.c.occurred_at))
-            .select_from(last)
-            .join(history, and_(history.c.dossier_id == last.c.dossier_id, history.c.seq == last.c.seq))
-            .join(dossiers, dossiers.c.id == last.c.dossier_id)
-            .join(persons, persons.c.id == dossiers.c.person_id)
-            .where(history.c.to_state.in_(list(states)))
+            select(*_columns(parts, history.c.occurred_at))
+            .select_from(dossiers)
+            .join(history, and_(history.c.dossier_id == dossiers.c.id, history.c.seq == last_seq))
+            .where(dossiers.c.procedure_code.in_([p.procedure for p in parts]), dossiers.c.opened_at < at)
+            .where(among.clause())
+            .where(
+                or_(*(and_(dossiers.c.procedure_code == p.procedure, history.c.to_state.in_(p.states)) for p in parts))
+            )
         )
         return [dict(row) for row in self._conn.execute(query).mappings()]
 
-    def stepped(
-        self,
-        procedure: str,
-        events: Sequence[str],
-        into: Sequence[str],
-        start: datetime,
-        end: datetime,
-        among: Population,
-        facility_party: str | None,
-    ) -> list[Record]:
-        """Steps of ``events`` (into one of ``into``, if given) taken in dossiers of ``procedure`` in [start, end)."""
+    def stepped(self, parts: Sequence[Part], start: datetime, end: datetime, among: Population) -> list[Record]:
+        """Steps of a part's events (into one of its states, if it names any) taken in [start, end)."""
+        matching = []
+        for p in parts:
+            condition = and_(dossiers.c.procedure_code == p.procedure, history.c.event.in_(p.events))
+            matching.append(and_(condition, history.c.to_state.in_(p.states)) if p.states else condition)
         query: Select[Any] = (
-            select(*_columns(facility_party, history.c.occurred_at))
+            select(*_columns(parts, history.c.occurred_at))
             .select_from(history)
             .join(dossiers, dossiers.c.id == history.c.dossier_id)
-            .join(persons, persons.c.id == dossiers.c.person_id)
             .where(
-                history.c.event.in_(list(events)),
+                dossiers.c.procedure_code.in_([p.procedure for p in parts]),
+                history.c.event.in_(sorted({e for p in parts for e in p.events})),
                 history.c.occurred_at >= start,
                 history.c.occurred_at < end,
-                dossiers.c.procedure_code == procedure,
+                or_(*matching),
             )
             .where(among.clause())
         )
-        if into:
-            query = query.where(history.c.to_state.in_(list(into)))
         return [dict(row) for row in self._conn.execute(query).mappings()]
 
-    def closed_deadlines(
-        self, procedure: str, start: datetime, end: datetime, area: Area, facility_party: str | None
-    ) -> list[Record]:
-        """Time limits of ``procedure`` that closed in [start, end) as met, met late or expired."""
+    def closed_deadlines(self, parts: Sequence[Part], start: datetime, end: datetime, area: Area) -> list[Record]:
+        """Time limits of the parts' procedures that closed in [start, end) as met, met late or expired."""
         query = (
             select(
-                *_columns(facility_party, deadlines.c.closed_at),
+                *_columns(parts, deadlines.c.closed_at),
                 deadlines.c.id.label("deadline_id"),
                 deadlines.c.rule_id,
                 deadlines.c.status,
             )
             .select_from(deadlines)
             .join(dossiers, dossiers.c.id == deadlines.c.dossier_id)
-            .join(persons, persons.c.id == dossiers.c.person_id)
             .where(
                 deadlines.c.status.in_(COUNTED_DEADLINE_STATUSES),
                 deadlines.c.closed_at >= start,
                 deadlines.c.closed_at < end,
-                dossiers.c.procedure_code == procedure,
+                dossiers.c.procedure_code.in_([p.procedure for p in parts]),
             )
             .where(area.clause())
         )
         return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def elsewhere(self, area: Area) -> tuple[str, ...]:
+        """Dossiers outside ``area`` of the persons who have a dossier in it."""
+        if area.whole_country:
+            return ()
+        inside = dossiers.alias("inside")
+        query = select(dossiers.c.id).where(
+            dossiers.c.person_id.in_(select(inside.c.person_id).where(area.clause(inside))),
+            not_(area.clause()),
+        )
+        return tuple(sorted(str(row) for row in self._conn.execute(query).scalars()))
+
+    def person_details(self, ids: Sequence[int], chunk: int = 1000) -> dict[int, Record]:
+        """Sex and birth date of the persons counted (read once per report, after they are placed)."""
+        found: dict[int, Record] = {}
+        for start in range(0, len(ids), chunk):
+            query = select(persons.c.id, persons.c.sex, persons.c.date_of_birth).where(
+                persons.c.id.in_(list(ids[start : start + chunk]))
+            )
+            found.update({int(row["id"]): dict(row) for row in self._conn.execute(query).mappings()})
+        return found
 
     def visible_dossiers(self, sight: Sight, ids: Sequence[str]) -> list[Record]:
         """Of ``ids``, the dossiers the officer may see, with their person, oldest first."""

@@ -123,6 +123,8 @@ dossiers = Table(
     Index("ix_dossiers_opened", "opened_at", "id"),
     Index("ix_dossiers_commune_opened", "province_code", "commune_code", "opened_at"),
     Index("ix_dossiers_confidential", "confidential_to"),
+    # Statistics: the dossiers of a procedure in a place, with their person (answered from the index alone).
+    Index("ix_dossiers_place_procedure", "province_code", "procedure_code", "commune_code", "person_id"),
     # On PostgreSQL also one partial index per kind of designated unit, on (parties ->> kind, opened_at):
     # migration 0013 (they are expressions, made by the migration alone).
 )
@@ -459,4 +461,32 @@ documents = Table(
     Index("ix_documents_dossier", "dossier_id", "id"),
     Index("ix_documents_sha256", "sha256"),
     Index("ix_documents_pdf_sha256", "pdf_sha256"),
+)
+
+# Plan targets imported from a province's published table (states/targets.py): one row per import, versioned
+# per layout, province and year; the values per unit (a commune, or the province for the table's total row).
+target_sets = Table(
+    "target_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("layout", String(60), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source_document", String(500), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    UniqueConstraint("layout", "province_code", "year", "version", name="uq_target_sets_version"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("set_id", Integer, ForeignKey("target_sets.id"), primary_key=True),
+    Column("unit_code", String(5), primary_key=True),
+    Column("column_key", String(60), primary_key=True),
+    # The value exactly as read (a decimal number in text: SQLite has no exact decimal type).
+    Column("value", String(40), nullable=False),
 )

@@ -32,7 +32,11 @@ def test_each_unit_reads_the_figures_of_its_own_area(client: TestClient, world: 
     police, pc04, ba_dinh = login(client, "police"), login(client, "pc04"), login(client, "other_police")
     own = client.get(REPORT, params={"period": "2026-01"}, headers=police)
     assert own.status_code == 200, own.text
-    assert own.json()["value"] == 2 and isinstance(own.json()["value"], int) and own.json()["area"] == {"province_code": "01", "commune_code": "00070"}
+    assert (
+        own.json()["value"] == 2
+        and isinstance(own.json()["value"], int)
+        and own.json()["area"] == {"province_code": "01", "commune_code": "00070"}
+    )
     assert client.get(REPORT, params={"period": "2026-01"}, headers=ba_dinh).json()["value"] == 0
     province = client.get(REPORT, params={"period": "2026-Q1"}, headers=pc04).json()
     assert province["value"] == 1 and [g["key"] for g in province["breakdowns"]["commune"]] == ["00004"]
