@@ -13,7 +13,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api import access_log, errors
 from api.deps import Services
-from api.routes import audit, auth, documents, dossiers, notices, persons, reports, targets, tasks, units
+from api.routes import audit, auth, documents, dossiers, notices, periodic, persons, reports, targets, tasks, units
 from api.schemas import EMPTY_PAYLOAD, ConflictProblem, ProblemDetails, payload_schemas
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
@@ -128,6 +128,7 @@ def create_app(
     app.include_router(tasks.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(periodic.router)
     app.include_router(targets.router)
     _docs(app)
 

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(default=15, ge=1)
     outbox_interval_seconds: int = Field(default=10, ge=1)
     delivery_interval_seconds: int = Field(default=10, ge=1)
+    reports_interval_seconds: int = Field(default=3600, ge=1)
+    """How often the periodic-reports flow looks for reports that are due (config/reports.yaml)."""
     # Login throttling (states/logins.py): failures counted within the window, per account and per address.
     login_account_failures: int = Field(default=5, ge=1)
     login_address_failures: int = Field(default=20, ge=1)

@@ -1,4 +1,4 @@
-"""The three scheduled flows: ``deadline-sweep``, ``outbox-drain`` and ``notice-delivery``.
+"""The four scheduled flows: ``deadline-sweep``, ``outbox-drain``, ``notice-delivery`` and ``periodic-reports``.
 
 Each flow repeats one Prefect task per chunk of work (a task run costs tens of milliseconds, so never one per
 item) until a chunk comes back short. A task is retried with backoff when the database failed in a way
@@ -23,6 +23,7 @@ from prefect.tasks import exponential_backoff
 
 from documents.issue import IssueOutcome
 from documents.pdf_stage import PdfOutcome
+from documents.periodic import ReportOutcome
 from states.alerts import AlertBatch
 from states.notices import AckEscalation
 from states.outbox_drain import DrainOutcome
@@ -39,6 +40,7 @@ from workflows.jobs import (
     expiry_chunk,
     outbox_chunk,
     pdf_chunk,
+    report_job,
 )
 
 P = ParamSpec("P")
@@ -239,6 +241,24 @@ def outbox_drain(batch_size: int = BATCH_SIZE, max_chunks: int = MAX_CHUNKS) -> 
         outcomes["retry"] + outcomes["document_retry"] + outcomes["pdf_retry"],
     )
     return {"handled": sum(outcomes.values()), "outcomes": dict(outcomes)}
+
+
+@_chunk_task
+def produce_reports() -> list[ReportOutcome]:
+    return report_job(_runtime())
+
+
+@flow(name="periodic-reports", description="Lập báo cáo định kỳ trước hạn nộp, lưu kèm SHA-256, báo đơn vị nhận")
+def periodic_reports() -> dict[str, Any]:
+    logger = get_run_logger()
+    with _flow_runtime():
+        outcomes = produce_reports()
+    for outcome in outcomes:
+        if outcome.outcome == "failed":
+            logger.warning("Chưa lập được báo cáo định kỳ số %d: %s", outcome.report_id, outcome.detail)
+    produced = sum(o.outcome == "produced" for o in outcomes)
+    logger.info("Báo cáo định kỳ: %d đã lập, %d chưa lập được (sẽ thử lại)", produced, len(outcomes) - produced)
+    return {"produced": produced, "failed": len(outcomes) - produced}
 
 
 @flow(name="notice-delivery", description="Gửi thông báo qua thư điện tử và tin nhắn SMS")

@@ -20,6 +20,7 @@ from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from documents.issue import IssueOutcome, issue_batch
 from documents.pdf_stage import PdfOutcome, pdf_batch
+from documents.periodic import ReportOutcome, produce_due_reports
 from documents.setup import DocumentSetup
 from states.accounts import actor_by_username
 from states.actors import Actor
@@ -86,6 +87,20 @@ class Runtime:
             documents=documents,
             checkpoint_key_file=settings.checkpoint_key_file,
         )
+
+
+def report_job(runtime: Runtime) -> list[ReportOutcome]:
+    """Produce the periodic reports that are due; none when this runtime writes no documents."""
+    if runtime.documents is None:
+        return []
+    return produce_due_reports(
+        runtime.db,
+        runtime.rulebook,
+        runtime.documents.files,
+        runtime.system,
+        runtime.clock.now(),
+        worker=runtime.worker,
+    )
 
 
 def checkpoint_job(runtime: Runtime) -> dict[str, Any] | None:

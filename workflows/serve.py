@@ -1,4 +1,4 @@
-"""Serving the three flows on their intervals from one process (``python -m workflows.serve``).
+"""Serving the four flows on their intervals from one process (``python -m workflows.serve``).
 
 ``hoso serve`` starts this process next to its own Prefect server (``PREFECT_API_URL`` points to it); each
 scheduled run is executed by Prefect in a child process of this one. A province-sized installation uses
@@ -13,10 +13,11 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
 from config.settings import Settings, get_settings
-from workflows.flows import deadline_sweep, notice_delivery, outbox_drain
+from workflows.flows import deadline_sweep, notice_delivery, outbox_drain, periodic_reports
 
 DEPLOYMENT = "hoso"
-"""The deployments' name under each flow: ``deadline-sweep/hoso``, ``outbox-drain/hoso``, ``notice-delivery/hoso``."""
+"""The deployments' name under each flow: ``deadline-sweep/hoso``, ``outbox-drain/hoso``, ``notice-delivery/hoso``,
+``periodic-reports/hoso``."""
 
 
 ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
@@ -29,6 +30,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
         (deadline_sweep, settings.sweep_interval_seconds),
         (outbox_drain, settings.outbox_interval_seconds),
         (notice_delivery, settings.delivery_interval_seconds),
+        (periodic_reports, settings.reports_interval_seconds),
     )
     made: list[RunnerDeployment] = []
     for flow, seconds in schedule:
@@ -47,14 +49,19 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
 
 def main() -> None:
     settings = get_settings()
-    intervals = (settings.sweep_interval_seconds, settings.outbox_interval_seconds, settings.delivery_interval_seconds)
+    intervals = (
+        settings.sweep_interval_seconds,
+        settings.outbox_interval_seconds,
+        settings.delivery_interval_seconds,
+        settings.reports_interval_seconds,
+    )
     serve(
         *deployments(settings),
         # The schedules stay on when this process stops: `hoso serve` stops the Prefect server with it, and a
         # restart takes them up where they were.
         pause_on_shutdown=False,
         print_starting_message=False,
-        limit=3,
+        limit=4,
         query_seconds=min(5, *intervals),
     )
 

@@ -18,6 +18,7 @@ from states.store.alerting import AlertStore
 from states.store.audit import AuditStore
 from states.store.documents import DocumentStore
 from states.store.queues import QueueStore
+from states.store.reports import ReportStore
 from states.store.sessions import SessionStore
 from states.store.statistics import StatisticsStore
 from states.store.tables import (
@@ -51,6 +52,7 @@ class Repository:
         self.taskdesk = TaskDeskStore(connection)
         self.statistics = StatisticsStore(connection)
         self.targets = TargetStore(connection)
+        self.reports = ReportStore(connection)
         self.audit = AuditStore(connection)
         self.sessions = SessionStore(connection)
 

@@ -490,3 +490,32 @@ targets = Table(
     # The value exactly as read (a decimal number in text: SQLite has no exact decimal type).
     Column("value", String(40), nullable=False),
 )
+
+# Periodic reports (documents/periodic.py): one row per schedule, province and period; claimed by one worker at a
+# time (lease), produced once, retried after a failure with the reason kept.
+periodic_reports = Table(
+    "periodic_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(40), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("layout", String(60), nullable=False),
+    Column("recipient_unit", String(40), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("claimed_by", String(80), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("produced_at", UtcDateTime, nullable=True),
+    Column("xlsx_name", String(300), nullable=True),
+    Column("xlsx_sha256", String(64), nullable=True),
+    Column("docx_name", String(300), nullable=True),
+    Column("docx_sha256", String(64), nullable=True),
+    Column("notice_id", Integer, nullable=True),
+    UniqueConstraint("schedule", "province_code", "period", name="uq_periodic_reports_period"),
+    Index("ix_periodic_reports_province", "province_code", "due_at"),
+)

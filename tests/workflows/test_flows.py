@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from documents.setup import DocumentSetup
 from states.delivery import Channel, OutgoingMessage
 from states.outbox_drain import DrainOutcome
+from states.targets import TargetImport, import_targets
 from tests.conftest import Dossier, World
 from tests.states.test_custody import concluded_in_custody
+from tests.states.test_targets import GOOD, _csv
 from workflows import flows
 from workflows.jobs import Runtime, outbox_chunk
 
@@ -167,3 +169,16 @@ def test_any_other_failure_fails_the_run_at_once(
         flows.outbox_drain()
     assert calls == [flows.BATCH_SIZE]
     assert notices(dossier) == []
+
+
+def test_the_periodic_reports_flow_produces_what_is_due(world: World, prefect_api: None, tmp_path: Path) -> None:
+    request = TargetImport("rehab_plan", 2026, "Kế hoạch số 45/KH-UBND", "t.csv", _csv(GOOD))
+    import_targets(world.db, world.rulebook, world.actors["pc04"], request, world.clock.now())
+    world.at("2026-06-08T09:00:00+07:00")
+    work = runtime(world, documents=tmp_path / "van-ban")
+    with flows.using_runtime(work):
+        first = flows.periodic_reports()
+        second = flows.periodic_reports()
+    assert first["produced"] >= 2 and first["failed"] == 0  # the late May report and the six-month report
+    assert second == {"produced": 0, "failed": 0}
+    assert (tmp_path / "van-ban" / "reports" / "01" / "2026-H1-half_year.docx").is_file()

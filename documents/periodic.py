@@ -1,0 +1,151 @@
+"""Producing the periodic reports that are due (``config/reports.yaml``): for each province, its plan report for
+the period as xlsx and docx, stored with their SHA-256, and a notice to the recipient unit (in its inbox, and
+by e-mail and SMS through the delivery queue) — in one transaction with the report's row, so a report is either
+produced and announced or still waiting. A report that fails (no plan table yet, a file that cannot be written)
+records why, is retried with growing waits, and is late once its due date passes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from documents.files import FileStore
+from documents.report_files import report_docx, report_heading, report_xlsx
+from states.actors import Actor
+from states.errors import HosoError
+from states.indicators import load_indicators
+from states.legal_time import VN_TZ
+from states.notice_texts import notice_texts
+from states.notices import Posting
+from states.periodic_reports import ReportPlan, planned_reports, report_plan, retry_after
+from states.plan_progress import plan_progress
+from states.procedures import Rulebook
+from states.recipients import UnitDirectory
+from states.statistics import area_report
+from states.store.database import Database
+
+LEASE = timedelta(minutes=10)
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    report_id: int
+    outcome: str
+    """``produced`` or ``failed``."""
+    detail: str
+
+
+def produce_due_reports(
+    db: Database,
+    rulebook: Rulebook,
+    store: FileStore,
+    system: Actor,
+    now: datetime,
+    *,
+    worker: str,
+    plan: ReportPlan | None = None,
+) -> list[ReportOutcome]:
+    plan = plan or report_plan()
+    catalogue = load_indicators()
+    rule = catalogue.periods.rules[plan.period_rule]
+    with db.transaction() as repo:
+        recipients = {
+            str(unit["province_code"]): str(unit["code"])
+            for unit in repo.all_units()
+            if unit["kind"] == plan.recipient_unit_kind and unit["province_code"]
+        }
+        repo.reports.ensure(
+            [
+                {
+                    "schedule": p.schedule.code,
+                    "province_code": p.province_code,
+                    "period": p.period.label,
+                    "layout": plan.layout,
+                    "recipient_unit": p.recipient_unit,
+                    "due_at": p.due_at,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for p in planned_reports(plan, rule, recipients, now)
+            ]
+        )
+        claimed = repo.reports.claim(now, worker, now + LEASE, BATCH)
+    return [_produce(db, rulebook, store, system, plan, row, now) for row in claimed]
+
+
+def _produce(
+    db: Database,
+    rulebook: Rulebook,
+    store: FileStore,
+    system: Actor,
+    plan: ReportPlan,
+    row: dict[str, Any],
+    now: datetime,
+) -> ReportOutcome:
+    report_id = int(row["id"])
+    schedule = next(s for s in plan.schedules if s.code == row["schedule"])
+    try:
+        catalogue = load_indicators()
+        with db.reading() as repo:
+            progress = plan_progress(
+                repo, rulebook, catalogue, system, row["period"], row["layout"], row["province_code"]
+            )
+            figures = area_report(repo, rulebook, catalogue, system, row["period"], row["province_code"])
+            unit = repo.unit(row["recipient_unit"]) or {"name": row["recipient_unit"], "kind": plan.recipient_unit_kind}
+        agency, parent, place = report_heading(unit, row["province_code"])
+        on = now.astimezone(VN_TZ).date()
+        files = {
+            "xlsx": report_xlsx(progress, figures),
+            "docx": report_docx(progress, figures, agency=agency, parent_agency=parent, place=place, on=on),
+        }
+        names = {kind: f"reports/{row['province_code']}/{row['period']}-{row['schedule']}.{kind}" for kind in files}
+        for kind, content in files.items():
+            store.write(names[kind], content)
+    except (HosoError, OSError) as error:
+        return _failed(db, row, error.message if isinstance(error, HosoError) else str(error), now)
+    digests = {kind: hashlib.sha256(content).hexdigest() for kind, content in files.items()}
+    late = now > row["due_at"]
+    with db.transaction() as repo:
+        directory = UnitDirectory(rulebook.regimes, repo.all_units())
+        texts = notice_texts()
+        context = {
+            "report": schedule.title_vi,
+            "period": row["period"],
+            "late": late,
+            "area": progress["area"]["name"],
+            "source": progress["target_set"]["source_document"],
+            "due": f"{row['due_at'].astimezone(VN_TZ) - timedelta(days=1):%d/%m/%Y}",
+            "xlsx": digests["xlsx"],
+            "docx": digests["docx"],
+        }
+        notice_id = Posting(repo, rulebook, directory, now).post(
+            key=f"periodic-report:{report_id}",
+            kind="periodic_report",
+            unit_code=row["recipient_unit"],
+            role=None,
+            title=texts.render("periodic_report", "title", **context),
+            body=texts.render("periodic_report", "body", **context),
+            source={"report_id": report_id, "period": row["period"], "schedule": row["schedule"]},
+            dossier_id=None,
+        )
+        repo.reports.mark_produced(
+            report_id,
+            produced_at=now,
+            xlsx_name=names["xlsx"],
+            xlsx_sha256=digests["xlsx"],
+            docx_name=names["docx"],
+            docx_sha256=digests["docx"],
+            notice_id=notice_id,
+        )
+    return ReportOutcome(report_id, "produced", f"{row['province_code']} {row['period']} ({row['schedule']})")
+
+
+def _failed(db: Database, row: dict[str, Any], reason: str, now: datetime) -> ReportOutcome:
+    attempts = int(row["attempts"]) + 1
+    with db.transaction() as repo:
+        repo.reports.mark_failed(int(row["id"]), reason, attempts, now + retry_after(attempts))
+    return ReportOutcome(int(row["id"]), "failed", reason)

@@ -1,0 +1,140 @@
+"""Periodic reports are produced before their due date for every province with a plan table, stored with their
+SHA-256 and announced to the recipient unit through its inbox and the delivery queue, once however often the flow
+runs; a province without a table sees its report fail with the reason and retried, then produced (late) once the
+table is imported."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from documents.files import FileStore
+from documents.periodic import produce_due_reports
+from states.accounts import create_unit
+from states.indicators import load_indicators
+from states.periodic_reports import planned_reports, report_plan
+from states.store.tables import notices
+from states.targets import TargetImport, import_targets
+from tests.api.test_api import login
+from tests.api.test_documents import client, documents_dir
+from tests.conftest import World, add_officers
+from tests.states.test_targets import GOOD, _csv
+
+__all__ = ["client", "documents_dir"]
+# 08/06/2026 09:00 in Hà Nội: two days before the six-month report is due (10/06), after the May report's.
+JUNE_8 = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
+
+
+def _province_of_hcmc(world: World) -> None:
+    with world.db.transaction() as repo:
+        create_unit(
+            repo,
+            world.rulebook.regimes,
+            code="CAT-79",
+            name="Công an Thành phố Hồ Chí Minh",
+            kind="provincial_police",
+            province_code="79",
+        )
+    add_officers(world, {"pc04_hcm": ("police_unit", "CAT-79")})
+
+
+def _import_hanoi(world: World) -> None:
+    request = TargetImport("rehab_plan", 2026, "Kế hoạch số 45/KH-UBND ngày 20/01/2026", "t.csv", _csv(GOOD))
+    import_targets(world.db, world.rulebook, world.actors["pc04"], request, JUNE_8 - timedelta(days=100))
+
+
+def test_the_plan_names_which_reports_are_due_and_when() -> None:
+    plan = report_plan()
+    rule = load_indicators().periods.rules[plan.period_rule]
+    due = planned_reports(plan, rule, {"01": "CAT-01"}, JUNE_8)
+    labels = {(p.schedule.code, p.period.label): p for p in due}
+    half = labels[("half_year", "2026-H1")]
+    assert half.due_at == datetime(2026, 6, 11, 0, 0, tzinfo=half.due_at.tzinfo)  # the end of 10 June
+    assert half.produce_from.date() == date(2026, 6, 8)
+    assert ("month", "2026-05") in labels  # closed on 14/05, due 19/05: produced late if still missing
+    assert ("month", "2026-06") not in labels and ("year", "2026") not in labels
+
+
+def test_reports_are_produced_stored_and_announced_once(world: World, tmp_path: Path) -> None:
+    _province_of_hcmc(world)
+    _import_hanoi(world)
+    world.at(JUNE_8.isoformat())
+    store = FileStore(tmp_path / "files")
+    outcomes = produce_due_reports(world.db, world.rulebook, store, world.actors["system"], JUNE_8, worker="w1")
+    by_place = {}
+    with world.db.reading() as repo:
+        for row in repo.reports.of_province("01", 2026) + repo.reports.of_province("79", 2026):
+            by_place[(row["province_code"], row["schedule"], row["period"])] = row
+    hanoi = by_place[("01", "half_year", "2026-H1")]
+    assert hanoi["status"] == "produced" and hanoi["produced_at"] is not None
+    for kind in ("xlsx", "docx"):
+        content = store.read(hanoi[f"{kind}_name"])
+        assert hashlib.sha256(content).hexdigest() == hanoi[f"{kind}_sha256"]
+    hcmc = by_place[("79", "half_year", "2026-H1")]
+    assert hcmc["status"] == "failed" and "Chưa có bảng chỉ tiêu" in hcmc["last_error"] and hcmc["attempts"] == 1
+    assert {o.outcome for o in outcomes} == {"produced", "failed"}
+
+    announced = _announced(world)
+    assert {unit for _, unit, _ in announced} == {"CAT-01"}
+    assert any(title == "Báo cáo 6 tháng 2026-H1 đã lập" for _, _, title in announced)
+    assert any(title.endswith("(trễ hạn)") for _, _, title in announced)  # May's report, due 19/05
+
+    again = produce_due_reports(world.db, world.rulebook, store, world.actors["system"], JUNE_8, worker="w2")
+    assert again == []  # the produced ones are done; the failed one waits for its retry time
+    assert _announced(world) == announced
+
+    # Hồ Chí Minh City imports its table; the retry produces the report, announced to its police.
+    request = TargetImport("rehab_plan", 2026, "Kế hoạch 12/KH-UBND", "t.csv", _csv(_hcmc_table()))
+    import_targets(world.db, world.rulebook, world.actors["pc04_hcm"], request, JUNE_8)
+    later = JUNE_8 + timedelta(hours=1)
+    retried = produce_due_reports(world.db, world.rulebook, store, world.actors["system"], later, worker="w1")
+    assert [o.outcome for o in retried if "79 2026-H1" in o.detail] == ["produced"]
+
+
+def _announced(world: World) -> list[tuple[int, str, str]]:
+    with world.db.engine.connect() as conn:
+        query = select(notices.c.id, notices.c.unit_code, notices.c.title).where(notices.c.kind == "periodic_report")
+        return [(int(row.id), str(row.unit_code), str(row.title)) for row in conn.execute(query.order_by(notices.c.id))]
+
+
+def _hcmc_table() -> list[list[str]]:
+    rows = [row[:] for row in GOOD]
+    rows[3][1], rows[4][1] = "26506", "26526"
+    return rows
+
+
+def test_the_province_reads_its_reports_and_their_files_as_produced(
+    client: TestClient, world: World, documents_dir: Path
+) -> None:
+    _province_of_hcmc(world)
+    _import_hanoi(world)
+    world.at(JUNE_8.isoformat())
+    produce_due_reports(world.db, world.rulebook, FileStore(documents_dir), world.actors["system"], JUNE_8, worker="w")
+    pc04 = login(client, "pc04")
+    listed = client.get("/api/v1/reports/periodic", params={"year": 2026}, headers=pc04)
+    assert listed.status_code == 200, listed.text
+    rows = {(r["schedule"], r["period"]): r for r in listed.json()}
+    half = rows[("half_year", "2026-H1")]
+    assert (half["status"], half["late"], half["due_on"]) == ("produced", False, "2026-06-10")
+    assert rows[("month", "2026-05")]["late"] is True
+    docx = client.get(f"/api/v1/reports/periodic/{half['id']}/docx", headers=pc04)
+    assert docx.status_code == 200 and hashlib.sha256(docx.content).hexdigest() == half["docx_sha256"]
+    xlsx = client.get(f"/api/v1/reports/periodic/{half['id']}/xlsx", headers=pc04)
+    assert hashlib.sha256(xlsx.content).hexdigest() == half["xlsx_sha256"]
+
+    hcmc = login(client, "pc04_hcm")
+    theirs = {(r["schedule"], r["period"]): r for r in client.get("/api/v1/reports/periodic", headers=hcmc).json()}
+    waiting = theirs[("half_year", "2026-H1")]
+    assert waiting["status"] == "failed" and "Chưa có bảng chỉ tiêu" in waiting["last_error"]
+    refused = client.get(f"/api/v1/reports/periodic/{waiting['id']}/xlsx", headers=hcmc)
+    assert refused.status_code == 409 and "chưa được lập" in refused.json()["detail"]
+    assert client.get(f"/api/v1/reports/periodic/{half['id']}/xlsx", headers=hcmc).status_code == 404
+
+    stored = documents_dir / "reports" / "01" / "2026-H1-half_year.xlsx"
+    stored.write_bytes(stored.read_bytes() + b"x")
+    altered = client.get(f"/api/v1/reports/periodic/{half['id']}/xlsx", headers=pc04)
+    assert altered.status_code == 409 and "đã bị thay đổi" in altered.json()["detail"]
