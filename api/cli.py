@@ -15,9 +15,11 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from api.demo import seed
+from api.demo_statistics import write_sample_tables
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
 from documents.demo_ca import ensure_demo_ca, ensure_unit_key
@@ -43,10 +45,12 @@ from states.notices import escalate_unacknowledged
 from states.outbox_drain import DrainOutcome, drain_outbox
 from states.procedures import Rulebook, describe, load_rulebook
 from states.regimes import RegimeTable, load_regime_table
+from states.registers import check_register, import_register, register_layout
 from states.replay import replay_open_dossiers
 from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
+from states.target_files import read_table
 from states.targets import TargetImport, TargetTableError, import_targets
 from states.units_data import DATA_FILES, LEGACY_FILE, UNITS_DIR, DataUnit, UnitsData, load_units, sync_units
 from states.yaml_loading import load_model
@@ -64,12 +68,14 @@ outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiế
 calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
 documents_app = typer.Typer(help="Văn bản đã ban hành", no_args_is_help=True)
 targets_app = typer.Typer(help="Chỉ tiêu kế hoạch theo đơn vị và năm", no_args_is_help=True)
+import_app = typer.Typer(help="Nhập dữ liệu có sẵn (danh sách, sổ theo dõi)", no_args_is_help=True)
 audit_app = typer.Typer(
     help="Kiểm tra toàn vẹn lịch sử hồ sơ: niêm phong, điểm kiểm tra có chữ ký", no_args_is_help=True
 )
 for sub, name in (
     (audit_app, "audit"),
     (targets_app, "targets"),
+    (import_app, "import"),
     (documents_app, "documents"),
     (calendar_app, "calendar"),
     (deadlines_app, "deadlines"),
@@ -736,10 +742,14 @@ def demo_seed(
     lines = seed(db, rulebook, _engine(rulebook, db))
     if not lines:
         console.print("Dữ liệu mẫu đã có sẵn; không tạo thêm.")
-    elif documents:
-        lines += _demo_documents(db, rulebook)
+    else:
+        if documents:
+            lines += _demo_documents(db, rulebook)
+        samples = write_sample_tables(_settings().documents_dir.parent / "mau")
+        lines.append("Bảng chỉ tiêu mẫu để thử nhập (hoso targets import … hoặc POST /api/v1/targets/imports):")
+        lines += [f"  {path}" for path in samples]
     for line in lines:
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @documents_app.command("verify")
@@ -884,3 +894,59 @@ def _print_target_problems(records: list[dict[str, str | None]]) -> None:
     for record in records:
         table.add_row(record["cell"] or "", record["unit"] or "", record["column"] or "", record["message"] or "")
     console.print(table)
+
+
+@import_app.command("registers")
+def import_registers(
+    file: Annotated[Path, typer.Argument(help="Danh sách người sử dụng, người nghiện (.xlsx hoặc .csv)")],
+    operator: Annotated[str, typer.Option("--as", help="Tài khoản cán bộ cấp tỉnh nhập danh sách")],
+    layout: Annotated[str, typer.Option(help="Mẫu danh sách (config/registers)")] = "drug_registers",
+    province: Annotated[str | None, typer.Option(help="Mã tỉnh (mặc định: tỉnh của cán bộ)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, liệt kê các dòng không đặt được")] = False,
+) -> None:
+    """Nhập danh sách: kiểm tra từng dòng, rồi mở hồ sơ đúng giai đoạn qua engine; chạy lại an toàn."""
+    rulebook = _rulebook()
+    db = _database()
+    engine = _engine(rulebook, db)
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        console.print(f"[red]Lỗi:[/red] không đọc được tệp {file}: {error.strerror}")
+        raise typer.Exit(code=1) from None
+    try:
+        with db.reading() as repo:
+            actor = actor_by_username(repo, operator)
+            place = province or actor.province_code
+            if place is None:
+                raise InvalidInputError("Hãy chọn tỉnh (--province)", field="province")
+            checked = check_register(
+                register_layout(layout),
+                read_table(file.name, content),
+                content,
+                place,
+                repo,
+                engine.clock.now().astimezone(VN_TZ).date(),
+            )
+    except HosoError as error:
+        _fail(error)
+    if checked.problems:
+        table = Table("Dòng", "Ô", "Vấn đề")
+        for item in checked.problems:
+            table.add_row(str(item.row), item.cell, item.message)
+        console.print(table)
+    console.print(f"{checked.rows} dòng: {len(checked.placed)} đặt được, {len(checked.problems)} chỗ không đặt được")
+    if dry_run or not checked.placed:
+        raise typer.Exit(code=1 if checked.problems else 0)
+    with Progress(console=console) as progress:
+        bar = progress.add_task("Mở hồ sơ", total=len(checked.placed))
+        report = import_register(
+            engine, actor, checked, file.name, progress=lambda done: progress.update(bar, completed=done)
+        )
+    for row, reason in report.already:
+        console.print(f"Dòng {row}: đã có hồ sơ đang mở — {reason}")
+    for row, reason in report.refused:
+        console.print(f"Dòng {row}: không mở được — {reason}")
+    console.print(
+        f"Đã mở và đặt đúng giai đoạn {len(report.created)} hồ sơ; {len(report.already)} đã có; "
+        f"{len(report.refused)} không mở được"
+    )

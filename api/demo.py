@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from api.demo_statistics import PROVIDER_OFFICERS, PROVIDER_UNITS, seed_statistics_people
 from api.life_story import EngineDriver, StoryUnits, person, run_story, t
 from states.accounts import SERVICE_ROLE, actor_by_username, create_unit, create_user
 from states.actors import Actor
@@ -184,14 +185,14 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
         if repo.username_taken("admin"):
             return []
         sync_units(repo, rulebook.regimes, default_units())
-        for unit in UNITS:
+        for unit in (*UNITS, *PROVIDER_UNITS):
             create_unit(repo, rulebook.regimes, **unit)
         for unit in story_units.current():
             if repo.unit(unit["code"]) is None:
                 create_unit(repo, rulebook.regimes, **unit)
         for unit in story_units.historical():
             repo.insert_unit(**{"commune_code": None, "province_code": "01", **unit})
-        officers = [*USERS, *_story_officers(story_units)]
+        officers = [*USERS, *PROVIDER_OFFICERS, *_story_officers(story_units)]
         for username, full_name, role, unit_code in officers:
             create_user(
                 repo,
@@ -210,6 +211,8 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     lines += _story_people(db, rulebook, now, story_units, engine.history_keys)
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
     lines += _recent_people(db, rulebook, engine, now)
+    lines.append("Người sử dụng ma túy đang được quản lý và người cai nghiện tự nguyện (số liệu thống kê):")
+    lines += seed_statistics_people(db, rulebook, engine, now)
     return lines
 
 

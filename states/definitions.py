@@ -19,6 +19,8 @@ from states.legal_time import TimeUnit
 OPENING_EVENT = "dossier_opened"
 """The event of a dossier's first history row: deadlines may start on it (``start_on: [dossier_opened]``)."""
 VERSION_MIGRATED = "version_migrated"
+REGISTER_IMPORTED = "register_imported"
+"""The step that places a dossier opened from an existing register at the stage the register records."""
 """The event of a history row that moved a running dossier to a later version of its procedure."""
 SAME_STATE = "="
 ANY_OPEN_STATE = "*"

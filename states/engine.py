@@ -33,6 +33,7 @@ from states.deadlines import (
 )
 from states.definitions import (
     OPENING_EVENT,
+    REGISTER_IMPORTED,
     VERSION_MIGRATED,
     DeadlineRule,
     EventDefinition,
@@ -457,6 +458,71 @@ class DossierEngine:
             self._open_tasks(repo, target, dossier_id, row["state"], row["parties"], seq, now, today, place)
             repo.refresh_task_due(dossier_id)
         return FireResult(dossier_id=dossier_id, version=seq, state=row["state"], event=VERSION_MIGRATED)
+
+    def place_from_register(
+        self, actor: Actor, dossier_id: str, *, state: str, occurred_on: date, source: Mapping[str, Any]
+    ) -> FireResult:
+        """Move a dossier just opened from a register to the stage the register records (one step, written to
+        the history with the register's file, row and dates). What happened before is on paper: no deadline
+        starts and no follow-up is sent; the time limits the opening started are closed as superseded. A
+        dossier already placed is answered as it is (an interrupted import run again)."""
+        dossier_id = require_dossier_id(dossier_id)
+        now = self.clock.now()
+        today = now.astimezone(VN_TZ).date()
+        with self.db.transaction() as repo:
+            row = repo.dossier(dossier_id)
+            if row is None:
+                raise dossier_not_found(dossier_id)
+            require_jurisdiction(self.rulebook.regimes, actor, row)
+            if row["version"] != 1:
+                if any(entry["event"] == REGISTER_IMPORTED for entry in repo.history(dossier_id)):
+                    return FireResult(dossier_id, row["version"], row["state"], REGISTER_IMPORTED)
+                raise ConflictError(
+                    "Hồ sơ đã có bước khác sau khi mở: không đặt theo sổ", current_version=row["version"]
+                )
+            definition = self.rulebook.pinned(row["procedure_code"], row["procedure_version"]).definition
+            if state not in definition.states:
+                raise InvalidInputError(f"Thủ tục {definition.title_vi} không có trạng thái '{state}'", field="state")
+            is_final = state in definition.final_states
+            place = {"commune_code": row["commune_code"], "province_code": row["province_code"]}
+            if not repo.advance_dossier(
+                dossier_id,
+                1,
+                state=state,
+                version=2,
+                facts=row["facts"],
+                parties=row["parties"],
+                updated_at=now,
+                closed_at=now if is_final else None,
+                **place,
+            ):
+                raise StaleVersionError("Hồ sơ vừa được người khác cập nhật; hãy tải lại hồ sơ")
+            self._append_history(
+                repo,
+                dossier_id=dossier_id,
+                seq=2,
+                prev_hash=repo.history(dossier_id)[-1]["hash"],
+                event=REGISTER_IMPORTED,
+                from_state=row["state"],
+                to_state=state,
+                actor=actor,
+                regime=self.rulebook.regimes.regime_at(occurred_on).key,
+                occurred_at=datetime.combine(occurred_on, time(), VN_TZ),
+                recorded_at=now,
+                payload=dict(source),
+            )
+            repo.close_deadlines(
+                [
+                    {"id": d["id"], "status": "superseded", "closed_at": now, "closed_seq": 2}
+                    for d in repo.deadlines(dossier_id)
+                    if d["status"] in ("open", "paused")
+                ]
+            )
+            repo.close_open_tasks(dossier_id, at=now, seq=2, by=actor.user_id)
+            if not is_final:
+                self._open_tasks(repo, definition, dossier_id, state, row["parties"], 2, now, today, place)
+            repo.refresh_task_due(dossier_id)
+        return FireResult(dossier_id=dossier_id, version=2, state=state, event=REGISTER_IMPORTED)
 
     def _recompute_deadlines(
         self, repo: Repository, row: Record, target: ProcedureDefinition, now: datetime, seq: int

@@ -18,9 +18,10 @@ from typing import Any
 from states.accounts import actor_by_username
 from states.actors import Actor
 from states.clock import FixedClock
-from states.definitions import OPENING_EVENT, VERSION_MIGRATED
+from states.definitions import OPENING_EVENT, REGISTER_IMPORTED, VERSION_MIGRATED
 from states.engine import DossierEngine, SubjectInput
 from states.errors import HosoError
+from states.legal_time import VN_TZ
 from states.procedures import Rulebook
 from states.store.database import Database
 from states.store.migrate import upgrade
@@ -107,9 +108,16 @@ def _replay(
             continue
         clock.set(row["recorded_at"] or row["occurred_at"])
         try:
-            result = engine.fire(
-                _actor(scratch, row["actor_username"]), replayed_id, row["event"], _payload(row), current
-            )
+            actor = _actor(scratch, row["actor_username"])
+            if row["event"] == REGISTER_IMPORTED:
+                # Placed at the stage its register recorded: placed the same way under the candidate.
+                occurred_on = row["occurred_at"].astimezone(VN_TZ).date()
+                state = str(row["to_state"])
+                result = engine.place_from_register(
+                    actor, replayed_id, state=state, occurred_on=occurred_on, source=_payload(row)
+                )
+            else:
+                result = engine.fire(actor, replayed_id, row["event"], _payload(row), current)
         except HosoError as error:
             outcome.stopped_at = f"{row['seq']} {row['event']}: {error.message}"
             break

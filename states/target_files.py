@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import load_workbook
@@ -25,7 +26,7 @@ MAX_COLUMNS = 100
 class Cell:
     ref: str
     text: str
-    value: int | float | str | None = None
+    value: int | float | str | datetime | date | None = None
     decimals: int | None = None
     """Decimals the spreadsheet's number format shows (None: as written)."""
     percent: bool = False
@@ -33,7 +34,7 @@ class Cell:
 
     def number(self) -> tuple[Decimal, int] | None:
         """The value the cell shows and its decimals; Vietnamese writing is read ("1.234", "12,5", "25%")."""
-        if isinstance(self.value, bool):
+        if isinstance(self.value, bool | datetime | date):
             return None
         if isinstance(self.value, int | float):
             value = Decimal(str(self.value)) * (100 if self.percent else 1)
@@ -93,7 +94,7 @@ def _xlsx(content: bytes) -> list[list[Cell]]:
                 Cell(
                     ref=f"{get_column_letter(c)}{r}",
                     text="" if value is None else str(value),
-                    value=value if isinstance(value, int | float | str) else None,
+                    value=value if isinstance(value, int | float | str | datetime | date) else None,
                     decimals=_format_decimals(number_format) if isinstance(value, int | float) else None,
                     percent=number_format.endswith("%"),
                 )

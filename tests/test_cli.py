@@ -18,6 +18,10 @@ from api.cli import app
 from api.demo import DEMO_PASSWORD
 from config import CONFIG_DIR
 from config.settings import DEVELOPMENT_SECRET_WARNING, get_settings
+from states.store.database import Database
+from tests.states.test_registers import BAD_ROWS as REGISTER_BAD_ROWS
+from tests.states.test_registers import GOOD_ROWS as REGISTER_ROWS
+from tests.states.test_registers import _sheet as register_sheet
 from tests.states.test_targets import GOOD, _csv
 
 runner = CliRunner()
@@ -27,13 +31,14 @@ runner = CliRunner()
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("HOSO_DATABASE_URL", url)
+    monkeypatch.setenv("HOSO_DOCUMENTS_DIR", str(tmp_path / "van-ban"))
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
 
 
 def run(*args: str, input: str | None = None) -> str:
-    result = runner.invoke(app, list(args), input=input)
+    result = runner.invoke(app, list(args), input=input, terminal_width=200)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -62,6 +67,18 @@ def test_upgrade_seed_and_users(database: str, monkeypatch: pytest.MonkeyPatch) 
     assert "LƯU Ý: Không có LibreOffice" in seeded
     for state in ("opened", "user_confirmed", "in_custody", "under_observation", "addicted", "voluntary_applied"):
         assert f" {state}" in seeded
+    for reached in (
+        "drug_user_management: under_management",
+        "voluntary_rehab: hc_active",
+        "voluntary_rehab: facility_active",
+    ):
+        assert reached in seeded
+    samples = [line.strip() for line in seeded.splitlines() if line.strip().endswith(".xlsx")]
+    assert [Path(sample).name for sample in samples] == [
+        "chi-tieu-2026-ha-noi-co-loi.xlsx",
+        "chi-tieu-2026-ha-noi.xlsx",
+    ]
+    assert all(Path(sample).is_file() for sample in samples)
     assert "đã có sẵn" in run("demo", "seed", "--no-documents")
     run(
         "users",
@@ -284,10 +301,8 @@ def test_calendar_explain_prints_the_computation_day_by_day() -> None:
     assert refused.exit_code == 1 and "2026-02-30" in refused.output
 
 
-def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consistent_table(
-    database: str, tmp_path: Path
-) -> None:
-
+def _provincial_officer() -> None:
+    """A migrated database with the Hà Nội police and one of its officers, ``pc04``."""
     run("db", "upgrade")
     run(
         "units",
@@ -302,6 +317,13 @@ def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consis
         "01",
     )
     run("users", "create", "--username", "pc04", "--role", "police_unit", "--unit", "CAT-01", input="mat-khau-dai-du\n")
+
+
+def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consistent_table(
+    database: str, tmp_path: Path
+) -> None:
+
+    _provincial_officer()
     bad = [row[:] for row in GOOD]
     bad[5][2] = "330"
     table = tmp_path / "chi-tieu-2026.csv"
@@ -313,3 +335,23 @@ def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consis
     table.write_bytes(_csv(GOOD))
     assert "Bảng khớp: 2 đơn vị" in run(*common, "--dry-run")
     assert "phiên bản 1, 2 đơn vị" in run(*common)
+
+
+def test_import_registers_checks_then_opens_each_row_once(database: str, tmp_path: Path) -> None:
+    _provincial_officer()
+    register = tmp_path / "danh-sach.xlsx"
+    register.write_bytes(register_sheet(REGISTER_ROWS + REGISTER_BAD_ROWS[:2]))
+    command = ["import", "registers", str(register), "--as", "pc04"]
+    checked = runner.invoke(app, [*command, "--dry-run"], terminal_width=200)
+    assert checked.exit_code == 1
+    assert (
+        "E6" in checked.output
+        and "F7" in checked.output
+        and "5 dòng: 3 đặt được, 2 chỗ không đặt được" in checked.output
+    )
+    imported = runner.invoke(app, command, terminal_width=200)
+    assert "Đã mở và đặt đúng giai đoạn 3 hồ sơ" in imported.output, imported.output
+    again = runner.invoke(app, command, terminal_width=200)
+    assert "Đã mở và đặt đúng giai đoạn 3 hồ sơ" in again.output  # the same three dossiers, none added
+    with Database(database).reading() as repo:
+        assert len(repo.open_dossier_ids("drug_user_management")) == 2

@@ -13,25 +13,13 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from api.demo_statistics import HEADER
 from states.errors import InvalidInputError, PermissionDeniedError
 from states.target_files import parse_number, read_table
 from states.targets import TargetImport, TargetTableError, import_targets, layout_named
 from tests.conftest import World
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-HEADER = [
-    "STT",
-    "Đơn vị",
-    "Số người nghiện có hồ sơ quản lý",
-    "Số người nghiện được tiếp cận điều trị, cai nghiện",
-    "Tỷ lệ tiếp cận điều trị, cai nghiện (%)",
-    "Tổng số cai nghiện mới",
-    "Cai nghiện bắt buộc",
-    "Cai nghiện tại gia đình, cộng đồng",
-    "Cai nghiện tự nguyện tại cơ sở",
-    "Tỷ lệ cai nghiện mới (%)",
-    "Tỷ lệ quản lý sau cai nghiện (%)",
-]
 GOOD = [
     ["BẢNG CHỈ TIÊU CAI NGHIỆN MA TÚY NĂM 2026"],
     ["(Kèm theo Kế hoạch số 45/KH-UBND)"],
