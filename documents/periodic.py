@@ -14,7 +14,7 @@ from typing import Any
 from documents.files import FileStore
 from documents.report_files import report_docx, report_heading, report_xlsx
 from states.actors import Actor
-from states.errors import HosoError
+from states.errors import HosoError, NotFoundError
 from states.indicators import load_indicators
 from states.legal_time import VN_TZ
 from states.notice_texts import notice_texts
@@ -52,11 +52,11 @@ def produce_due_reports(
     catalogue = load_indicators()
     rule = catalogue.periods.rules[plan.period_rule]
     with db.transaction() as repo:
-        recipients = {
-            str(unit["province_code"]): str(unit["code"])
-            for unit in repo.all_units()
-            if unit["kind"] == plan.recipient_unit_kind and unit["province_code"]
-        }
+        kinds = {r.unit_kind for r in plan.recipients}
+        recipients: dict[str, dict[str, str]] = {}
+        for unit in repo.all_units():
+            if unit["kind"] in kinds and unit["province_code"]:
+                recipients.setdefault(str(unit["kind"]), {})[str(unit["province_code"])] = str(unit["code"])
         repo.reports.ensure(
             [
                 {
@@ -95,7 +95,9 @@ def _produce(
                 repo, rulebook, catalogue, system, row["period"], row["layout"], row["province_code"]
             )
             figures = area_report(repo, rulebook, catalogue, system, row["period"], row["province_code"])
-            unit = repo.unit(row["recipient_unit"]) or {"name": row["recipient_unit"], "kind": plan.recipient_unit_kind}
+            unit = repo.unit(row["recipient_unit"])
+            if unit is None:
+                raise NotFoundError(f"Không còn đơn vị nhận báo cáo {row['recipient_unit']}")
         agency, parent, place = report_heading(unit, row["province_code"])
         on = now.astimezone(VN_TZ).date()
         files = {

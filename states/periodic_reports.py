@@ -67,15 +67,29 @@ class Schedule(_Strict):
     unverified: str | None = None
 
 
+class Recipient(_Strict):
+    """The kind of unit a province's report goes to from a date (the reporting line moves with the law)."""
+
+    effective_from: date
+    unit_kind: str
+    basis: str = Field(min_length=1)
+
+
 class ReportPlan(_Strict):
     layout: str
-    recipient_unit_kind: str
+    recipients: tuple[Recipient, ...] = Field(min_length=1)
     period_rule: str = "nd09_2019"
     """How the periods are bounded (config/indicators/periods.yaml)."""
     lead_days: int = Field(ge=0, le=30)
     catch_up_days: int = Field(default=60, ge=0, le=400)
     """How long after its due date a report never produced is still produced (late)."""
     schedules: tuple[Schedule, ...] = Field(min_length=1)
+
+
+def recipient_kind_on(plan: ReportPlan, day: date) -> str | None:
+    """The kind of unit reports due on ``day`` go to; None before the first reporting line."""
+    kinds = [r.unit_kind for r in sorted(plan.recipients, key=lambda r: r.effective_from) if r.effective_from <= day]
+    return kinds[-1] if kinds else None
 
 
 @lru_cache(maxsize=4)
@@ -105,9 +119,12 @@ def _labels(kind: PeriodKind, year: int, only: tuple[int, ...]) -> list[str]:
     return [f"{year}-{prefix}{n:02d}" if kind == "month" else f"{year}-{prefix}{n}" for n in numbers]
 
 
-def planned_reports(plan: ReportPlan, rule: PeriodRule, recipients: dict[str, str], now: datetime) -> list[Planned]:
+def planned_reports(
+    plan: ReportPlan, rule: PeriodRule, recipients: dict[str, dict[str, str]], now: datetime
+) -> list[Planned]:
     """The reports whose production time has come and whose catch-up window has not passed, for each province
-    (``recipients``: province code → the unit the report is sent to)."""
+    with a unit of the kind the report goes to on its due date (``recipients``: unit kind → province code → the
+    unit)."""
     today = now.astimezone(VN_TZ).date()
     found = []
     for schedule in plan.schedules:
@@ -117,10 +134,11 @@ def planned_reports(plan: ReportPlan, rule: PeriodRule, recipients: dict[str, st
                 due_day = schedule.due.day_for(period)
                 due_at = datetime.combine(due_day + timedelta(days=1), time(0), VN_TZ)
                 produce_from = datetime.combine(due_day - timedelta(days=plan.lead_days), time(0), VN_TZ)
-                if produce_from <= now <= due_at + timedelta(days=plan.catch_up_days):
+                kind = recipient_kind_on(plan, due_day)
+                if kind is not None and produce_from <= now <= due_at + timedelta(days=plan.catch_up_days):
                     found += [
                         Planned(schedule, province, unit, period, due_at, produce_from)
-                        for province, unit in sorted(recipients.items())
+                        for province, unit in sorted(recipients.get(kind, {}).items())
                     ]
     return found
 

@@ -18,7 +18,7 @@ from api.report_schemas import (
     PlanReportOut,
 )
 from api.routes.documents import DOCX_MEDIA_TYPE, DocxResponse, _attachment
-from documents.report_files import XLSX_MEDIA_TYPE, report_docx, report_heading, report_xlsx
+from documents.report_files import XLSX_MEDIA_TYPE, chart, report_docx, report_heading, report_xlsx
 from states.indicators import load_indicators
 from states.legal_time import VN_TZ
 from states.plan_progress import plan_progress
@@ -171,11 +171,7 @@ def _file_responses(media_type: str, what: str) -> dict[int | str, dict[str, Any
     responses=problem_responses(401, 403, 404, 422),
 )
 def plan_report(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> PlanReportOut:
-    with wired.db.reading() as repo:
-        answer = plan_progress(
-            repo, wired.rulebook, load_indicators(), actor, query.period, query.layout, query.province, query.commune
-        )
-    return PlanReportOut.model_validate(answer)
+    return PlanReportOut.model_validate(_plan(wired, actor, query))
 
 
 @router.get(
@@ -224,3 +220,49 @@ def _plan_and_figures(
         )
         figures = area_report(repo, wired.rulebook, catalogue, actor, query.period, query.province, query.commune)
     return plan, figures
+
+
+class SvgResponse(Response):
+    media_type = "image/svg+xml"
+
+
+class PngResponse(Response):
+    media_type = "image/png"
+
+
+def _chart_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
+    responses = problem_responses(401, 403, 404, 422)
+    responses[200] = {
+        "description": "Biểu đồ",
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+    return responses
+
+
+@router.get(
+    "/reports/plan/chart/svg",
+    response_class=SvgResponse,
+    summary="Biểu đồ thực hiện so với kế hoạch (SVG), vẽ sẵn không cần mạng",
+    operation_id="get_plan_chart_svg",
+    responses=_chart_responses(SvgResponse.media_type),
+)
+def plan_chart_svg(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> SvgResponse:
+    return SvgResponse(content=chart(_plan(wired, actor, query), "svg"), headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/reports/plan/chart/png",
+    response_class=PngResponse,
+    summary="Biểu đồ thực hiện so với kế hoạch (PNG), vẽ sẵn không cần mạng",
+    operation_id="get_plan_chart_png",
+    responses=_chart_responses(PngResponse.media_type),
+)
+def plan_chart_png(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> PngResponse:
+    return PngResponse(content=chart(_plan(wired, actor, query), "png"), headers={"Cache-Control": "no-store"})
+
+
+def _plan(wired: ServicesDep, actor: ActorDep, query: PlanQuery) -> dict[str, Any]:
+    with wired.db.reading() as repo:
+        return plan_progress(
+            repo, wired.rulebook, load_indicators(), actor, query.period, query.layout, query.province, query.commune
+        )

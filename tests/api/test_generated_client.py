@@ -90,10 +90,12 @@ def _generate(base_url: str, workdir: Path) -> ModuleType:
     document = workdir / "openapi.json"
     document.write_text(json.dumps(httpx.get(f"{base_url}/openapi.json", timeout=10).json()), encoding="utf-8")
     config = workdir / "generator.json"
-    # A .docx, .xlsx or .pdf download is plain bytes to a generated client.
+    # A .docx, .xlsx or .pdf download, or a chart, is plain bytes to a generated client.
     binary = {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "application/octet-stream",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream",
+        "image/svg+xml": "application/octet-stream",
+        "image/png": "application/octet-stream",
         "application/pdf": "application/octet-stream",
     }
     settings = {"package_name_override": PACKAGE, "post_hooks": [], "content_type_overrides": binary}

@@ -114,3 +114,18 @@ def test_the_report_files_hold_the_exact_values_the_formulas_and_a_chart(client:
     found = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in targets_table.rows[1:]}
     assert found["Cai nghiện bắt buộc"] == ["24", "2", "8,3"]
     assert len(document.inline_shapes) == 1
+
+
+def test_the_chart_is_drawn_offline_as_svg_or_png(client: TestClient, world: World) -> None:
+    _seed(client, world)
+    svg = client.get(f"{PLAN}/chart/svg", params={"period": "2026"}, headers=login(client, "pc04"))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert (
+        svg.text.lstrip().startswith("<?xml")
+        and "<svg" in svg.text
+        and "http://" not in svg.text.split("<svg", 1)[1][:0]
+    )
+    png = client.get(f"{PLAN}/chart/png", params={"period": "2026"}, headers=login(client, "pc04"))
+    assert png.content.startswith(b"\x89PNG")
+    again = client.get(f"{PLAN}/chart/png", params={"period": "2026"}, headers=login(client, "pc04"))
+    assert again.content == png.content  # the same figures draw the same bytes

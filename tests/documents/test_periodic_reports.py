@@ -50,13 +50,27 @@ def _import_hanoi(world: World) -> None:
 def test_the_plan_names_which_reports_are_due_and_when() -> None:
     plan = report_plan()
     rule = load_indicators().periods.rules[plan.period_rule]
-    due = planned_reports(plan, rule, {"01": "CAT-01"}, JUNE_8)
+    due = planned_reports(plan, rule, {"provincial_police": {"01": "CAT-01"}}, JUNE_8)
     labels = {(p.schedule.code, p.period.label): p for p in due}
     half = labels[("half_year", "2026-H1")]
     assert half.due_at == datetime(2026, 6, 11, 0, 0, tzinfo=half.due_at.tzinfo)  # the end of 10 June
     assert half.produce_from.date() == date(2026, 6, 8)
     assert ("month", "2026-05") in labels  # closed on 14/05, due 19/05: produced late if still missing
     assert ("month", "2026-06") not in labels and ("year", "2026") not in labels
+
+
+def test_a_report_goes_to_the_unit_in_charge_on_its_due_date() -> None:
+    plan = report_plan()
+    rule = load_indicators().periods.rules[plan.period_rule]
+    recipients = {"provincial_labour_dept": {"01": "LDTBXH-01"}, "provincial_police": {"01": "CAT-01"}}
+    # Before 01/03/2025 rehab reports went to the labour department, from then on to the provincial police.
+    january = planned_reports(plan, rule, recipients, datetime(2025, 1, 18, 2, 0, tzinfo=UTC))
+    assert {(p.period.label, p.recipient_unit) for p in january if p.schedule.code == "month"} >= {
+        ("2025-01", "LDTBXH-01")
+    }
+    march = planned_reports(plan, rule, recipients, datetime(2025, 3, 18, 2, 0, tzinfo=UTC))
+    assert ("2025-03", "CAT-01") in {(p.period.label, p.recipient_unit) for p in march if p.schedule.code == "month"}
+    assert "LDTBXH-01" not in {p.recipient_unit for p in march if p.period.label == "2025-03"}
 
 
 def test_reports_are_produced_stored_and_announced_once(world: World, tmp_path: Path) -> None:
