@@ -56,6 +56,7 @@ def build_openapi(app: FastAPI, rulebook: Rulebook) -> dict[str, Any]:
                 if status.startswith("2") and response.get("description") == "Successful Response":
                     response["description"] = "Thành công"
     components.update(_components_of(ProblemDetails, ConflictProblem))
+    _mark_uploads_binary(components)
     payloads = payload_schemas(rulebook)
     components.update(payloads)
     event_in = components["EventIn"]["properties"]
@@ -68,6 +69,15 @@ def build_openapi(app: FastAPI, rulebook: Rulebook) -> dict[str, Any]:
         ],
     }
     return schema
+
+
+def _mark_uploads_binary(components: dict[str, Any]) -> None:
+    """An uploaded file also says ``format: binary`` (the OpenAPI 3.0 way), so that generated clients send it as
+    a file part; FastAPI writes only the 3.1 ``contentMediaType``."""
+    for component in components.values():
+        for field in component.get("properties", {}).values():
+            if field.get("type") == "string" and field.get("contentMediaType") == "application/octet-stream":
+                field["format"] = "binary"
 
 
 def _docs(app: FastAPI) -> None:

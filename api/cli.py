@@ -26,6 +26,7 @@ from documents.demo_ca import ensure_demo_ca, ensure_unit_key
 from documents.files import FileStore
 from documents.issue import IssueOutcome, issue_batch
 from documents.pdf_stage import PdfOutcome, pdf_batch
+from documents.periodic import produce_due_reports
 from documents.setup import DocumentSetup
 from documents.signing import load_trust_roots
 from documents.verification import verify_file
@@ -51,7 +52,7 @@ from states.store.database import Database
 from states.store.migrate import upgrade
 from states.sweep import sweep_due_deadlines
 from states.target_files import read_table
-from states.targets import TargetImport, TargetTableError, import_targets
+from states.targets import TargetImport, TargetTableError, import_targets, province_of
 from states.units_data import DATA_FILES, LEGACY_FILE, UNITS_DIR, DataUnit, UnitsData, load_units, sync_units
 from states.yaml_loading import load_model
 
@@ -68,6 +69,7 @@ outbox_app = typer.Typer(help="Hàng đợi việc phát sinh (thủ tục tiế
 calendar_app = typer.Typer(help="Lịch làm việc và cách tính thời hạn", no_args_is_help=True)
 documents_app = typer.Typer(help="Văn bản đã ban hành", no_args_is_help=True)
 targets_app = typer.Typer(help="Chỉ tiêu kế hoạch theo đơn vị và năm", no_args_is_help=True)
+reports_app = typer.Typer(help="Báo cáo định kỳ", no_args_is_help=True)
 import_app = typer.Typer(help="Nhập dữ liệu có sẵn (danh sách, sổ theo dõi)", no_args_is_help=True)
 audit_app = typer.Typer(
     help="Kiểm tra toàn vẹn lịch sử hồ sơ: niêm phong, điểm kiểm tra có chữ ký", no_args_is_help=True
@@ -75,6 +77,7 @@ audit_app = typer.Typer(
 for sub, name in (
     (audit_app, "audit"),
     (targets_app, "targets"),
+    (reports_app, "reports"),
     (import_app, "import"),
     (documents_app, "documents"),
     (calendar_app, "calendar"),
@@ -192,8 +195,8 @@ def serve(
         typer.echo(f"Giao diện Prefect: {embedded.prefect_url}")
         typer.echo(
             f"Luồng tự động: quét thời hạn mỗi {settings.sweep_interval_seconds} giây, hàng đợi mỗi "
-            f"{settings.outbox_interval_seconds} giây, gửi thông báo mỗi {settings.delivery_interval_seconds} giây "
-            f"(nhật ký trong {embedded.log_dir})"
+            f"{settings.outbox_interval_seconds} giây, gửi thông báo mỗi {settings.delivery_interval_seconds} giây, "
+            f"báo cáo định kỳ mỗi {settings.reports_interval_seconds} giây (nhật ký trong {embedded.log_dir})"
         )
         embedded.watch(lambda line: typer.echo(line, err=True))
         uvicorn.run(application, host=host, port=port)
@@ -916,9 +919,7 @@ def import_registers(
     try:
         with db.reading() as repo:
             actor = actor_by_username(repo, operator)
-            place = province or actor.province_code
-            if place is None:
-                raise InvalidInputError("Hãy chọn tỉnh (--province)", field="province")
+            place = province_of(rulebook, actor, province, what="danh sách")
             checked = check_register(
                 register_layout(layout),
                 read_table(file.name, content),
@@ -950,3 +951,32 @@ def import_registers(
         f"Đã mở và đặt đúng giai đoạn {len(report.created)} hồ sơ; {len(report.already)} đã có; "
         f"{len(report.refused)} không mở được"
     )
+
+
+@reports_app.command("produce")
+def reports_produce(
+    system_user: Annotated[str, typer.Option(help="Tài khoản vai trò system thực hiện")] = "system",
+) -> None:
+    """Lập một lần các báo cáo định kỳ đã đến lúc lập (như luồng periodic-reports): lưu tệp kèm SHA-256, báo đơn
+    vị nhận; báo cáo chưa lập được ghi lý do và sẽ được thử lại."""
+    settings = _settings()
+    rulebook = _rulebook()
+    db = _database()
+    try:
+        with db.reading() as repo:
+            system = actor_by_username(repo, system_user)
+        outcomes = produce_due_reports(
+            db,
+            rulebook,
+            FileStore(settings.documents_dir),
+            system,
+            SystemClock().now(),
+            worker=f"hoso-cli:{os.getpid()}",
+        )
+    except HosoError as error:
+        _fail(error)
+    for outcome in outcomes:
+        shown = "đã lập" if outcome.outcome == "produced" else "chưa lập được"
+        console.print(f"{outcome.report_id}  {shown}  {outcome.detail}", highlight=False, soft_wrap=True)
+    produced = sum(o.outcome == "produced" for o in outcomes)
+    console.print(f"{produced} báo cáo đã lập; {len(outcomes) - produced} chưa lập được (sẽ thử lại)")

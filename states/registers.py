@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from config import CONFIG_DIR
 from states.actors import Actor
+from states.definitions import REGISTER_IMPORTED
 from states.engine import DossierEngine, SubjectInput
 from states.errors import ConflictError, DefinitionError, HosoError, InvalidInputError
 from states.identity import id_number_problem
@@ -28,6 +29,7 @@ from states.places import commune, province_name
 from states.procedures import Rulebook
 from states.store.repository import Repository
 from states.target_files import Cell
+from states.targets import province_of
 from states.texts import name_key, text_problem
 from states.units_data import default_units
 from states.yaml_loading import load_model
@@ -299,6 +301,25 @@ class ImportReport:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _imported_before(engine: DossierEngine, row: PlacedRow, sha256: str) -> str | None:
+    """The dossier this row of this file was placed as, if it already was."""
+    with engine.db.reading() as repo:
+        person = repo.person_by_id_number(row.subject.id_number)
+        if person is None:
+            return None
+        for dossier in repo.dossiers_of_person(int(person["id"])):
+            if dossier["procedure_code"] != row.status.procedure:
+                continue
+            for entry in repo.history(str(dossier["id"]))[1:3]:
+                payload = entry["payload"]
+                if entry["event"] == REGISTER_IMPORTED and (payload.get("file_sha256"), payload.get("row")) == (
+                    sha256,
+                    row.row,
+                ):
+                    return str(dossier["id"])
+    return None
+
+
 def import_register(
     engine: DossierEngine,
     actor: Actor,
@@ -307,10 +328,19 @@ def import_register(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Open and place every row that could be placed; a row the engine refuses is reported, not retried."""
+    """Open and place every row that could be placed; a row the engine refuses is reported, not retried. Only a
+    province-level officer (or a national one) imports a province's register."""
+    province_of(engine.rulebook, actor, checked.province_code, what="danh sách")
     report = ImportReport()
     for done, row in enumerate(checked.placed, start=1):
         key = f"register:{checked.sha256[:40]}:{row.row}"
+        earlier = _imported_before(engine, row, checked.sha256)
+        if earlier is not None:
+            # Imported from this file before, by this or another officer: the same dossier, not a second one.
+            report.created.append(earlier)
+            if progress is not None:
+                progress(done)
+            continue
         source = {
             "register": checked.layout.code,
             "file": file_name[:200],

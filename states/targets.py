@@ -352,8 +352,9 @@ class TargetImport:
     province_code: str | None = None
 
 
-def province_of(rulebook: Rulebook, actor: Actor, asked: str | None) -> str:
-    """The province whose targets the officer may import: their own; a national unit names one."""
+def province_of(rulebook: Rulebook, actor: Actor, asked: str | None, what: str = "bảng chỉ tiêu") -> str:
+    """The province whose table (targets, a register) the officer may import: their own; a national unit names
+    one."""
     sight = sight_of(rulebook.regimes, actor)
     if sight.territory == "all":
         if asked is None:
@@ -361,11 +362,9 @@ def province_of(rulebook: Rulebook, actor: Actor, asked: str | None) -> str:
         province_name(asked)
         return asked
     if sight.territory != "province" or sight.province_code is None:
-        raise PermissionDeniedError("Chỉ đơn vị cấp tỉnh mới nhập bảng chỉ tiêu của tỉnh", field="province")
+        raise PermissionDeniedError(f"Chỉ đơn vị cấp tỉnh mới nhập {what} của tỉnh", field="province")
     if asked not in (None, sight.province_code):
-        raise PermissionDeniedError(
-            "Chỉ nhập được bảng chỉ tiêu của tỉnh, thành phố thuộc đơn vị mình", field="province"
-        )
+        raise PermissionDeniedError(f"Chỉ nhập được {what} của tỉnh, thành phố thuộc đơn vị mình", field="province")
     return sight.province_code
 
 

@@ -355,3 +355,16 @@ def test_import_registers_checks_then_opens_each_row_once(database: str, tmp_pat
     assert "Đã mở và đặt đúng giai đoạn 3 hồ sơ" in again.output  # the same three dossiers, none added
     with Database(database).reading() as repo:
         assert len(repo.open_dossier_ids("drug_user_management")) == 2
+
+
+def test_reports_produce_makes_the_due_reports_once(database: str, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    seeded = run("demo", "seed", "--no-documents")
+    table = next(line.strip() for line in seeded.splitlines() if line.strip().endswith("chi-tieu-2026-ha-noi.xlsx"))
+    run("targets", "import", table, "--year", "2026", "--source", "KH 45/KH-UBND", "--as", "pc04.hanoi")
+    with time_machine.travel(datetime(2026, 6, 8, 2, 0, tzinfo=UTC), tick=False):
+        first = run("reports", "produce")
+        second = run("reports", "produce")
+    assert "đã lập  01 2026-H1 (half_year)" in first
+    assert "chưa lập được  Chưa có bảng chỉ tiêu" in first  # the other provinces with a police unit
+    assert "0 báo cáo đã lập" in second

@@ -6,6 +6,7 @@ unit reads the step's notice in its inbox and acknowledges it."""
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import pkgutil
@@ -35,6 +36,8 @@ from states.store.database import Database
 from states.store.migrate import upgrade
 from tests.api.test_api import POSITIVE, subject
 from tests.conftest import PASSWORD, World, build_world
+from tests.states.test_targets import GOOD as TARGET_TABLE
+from tests.states.test_targets import _csv as target_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / ".venv-openapi-client" / "bin" / "openapi-python-client"
@@ -128,6 +131,7 @@ def test_a_generated_client_logs_in_opens_fires_and_reads_problems(server: Serve
         dossier_id = _exercise(client_package, server.url)
         _exercise_notices(client_package, server, dossier_id)
         _exercise_documents(client_package, server, dossier_id)
+        _exercise_targets(client_package, server)
     finally:
         sys.path.remove(str(tmp_path / "generated"))
         for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
@@ -254,3 +258,26 @@ def _exercise_documents(package: ModuleType, served: Served, dossier_id: str) ->
     checked = _operation(package, "verify_document_code").sync(client=anonymous, code=result.verification_code)
     assert isinstance(checked, models.DocumentVerificationOut) and checked.valid is True
     assert checked.document is not None and checked.document.number_symbol == "01/KQ-CAX"
+
+
+def _exercise_targets(package: ModuleType, server: Served) -> None:
+    """A province checks a target table through the generated client: the file goes as a file part, and the
+    answer lists each problem with its cell; the indicators and the plan report are read back."""
+    models = importlib.import_module(f"{package.__name__}.models")
+    types = importlib.import_module(f"{package.__name__}.types")
+    client = _login(package, server.url, "pc04")
+    table = [row[:] for row in TARGET_TABLE]
+    table[3][5] = "51"
+    body = models.BodyImportTargets(
+        file=types.File(payload=io.BytesIO(target_csv(table)), file_name="chi-tieu.csv", mime_type="text/csv"),
+        year=2026,
+        source="Kế hoạch số 45/KH-UBND",
+        dry_run=True,
+    )
+    checked = _operation(package, "import_targets").sync(client=client, body=body)
+    assert isinstance(checked, models.TargetImportOut), checked
+    assert checked.saved is False and {p.cell for p in checked.problems} >= {"F4"}
+    indicators = _operation(package, "list_indicators").sync(client=client)
+    assert isinstance(indicators, list) and any(i.code == "drug_users_under_management" for i in indicators)
+    missing = _operation(package, "get_plan_report").sync(client=client, period="2026")
+    assert isinstance(missing, models.ProblemDetails) and missing.status == 404

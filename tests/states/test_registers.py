@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from config import CONFIG_DIR
 from states.definitions import REGISTER_IMPORTED
+from states.errors import PermissionDeniedError
 from states.identity import make_id_number
 from states.indicators import load_indicators
 from states.legal_time import VN_TZ
@@ -23,7 +24,7 @@ from states.reporting_periods import parse_period
 from states.statistics import count
 from states.store.statistics import Area
 from states.target_files import read_table
-from tests.conftest import World
+from tests.conftest import World, add_officers
 
 TODAY = date(2026, 3, 2)
 HEADER = [
@@ -231,3 +232,14 @@ def test_a_person_already_recorded_differently_is_not_placed(world: World) -> No
     checked = _check(world, _sheet(GOOD_ROWS[:1]))
     assert checked.placed == []
     assert checked.problems[0].cell == "E3" and "Nguyễn Văn Khác Hẳn" in checked.problems[0].message
+
+
+def test_only_a_provincial_officer_imports_and_a_file_is_placed_once_whoever_runs_it(world: World) -> None:
+    content = _sheet(GOOD_ROWS)
+    checked = _check(world, content)
+    with pytest.raises(PermissionDeniedError, match="cấp tỉnh"):
+        import_register(world.engine, world.actors["police"], checked, "ds.xlsx")
+    first = import_register(world.engine, world.actors["pc04"], checked, "ds.xlsx")
+    add_officers(world, {"pc04_b": ("police_unit", "CAT-01")})
+    second = import_register(world.engine, world.actors["pc04_b"], _check(world, content), "ds.xlsx")
+    assert second.created == first.created  # another officer of the province, the same file: no new dossier
