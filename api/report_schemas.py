@@ -50,6 +50,7 @@ class GroupOut(BaseModel):
     denominator: int | None = None
     met: int | None = Field(default=None, description="Chỉ tiêu đúng hạn: số thời hạn thực hiện đúng hạn")
     closed: int | None = Field(default=None, description="Chỉ tiêu đúng hạn: số thời hạn đã kết thúc trong kỳ")
+    over_norm: bool | None = Field(default=None, description="Chỉ tiêu theo cán bộ: vượt định mức")
 
 
 class IndicatorReportOut(BaseModel):
@@ -67,6 +68,7 @@ class IndicatorReportOut(BaseModel):
     denominator: int | None = None
     met: int | None = None
     closed: int | None = None
+    norm: int | None = Field(default=None, description="Chỉ tiêu theo cán bộ: định mức tối đa trên một cán bộ")
     breakdowns: dict[str, list[GroupOut]]
 
 

@@ -32,8 +32,8 @@ from states.yaml_loading import load_model
 INDICATORS_DIR = CONFIG_DIR / "indicators"
 PERIODS_FILE = "periods.yaml"
 
-Measure = Literal["stock", "flow", "ratio", "deadline_on_time"]
-Breakdown = Literal["commune", "province", "sex", "age_group", "facility"]
+Measure = Literal["stock", "flow", "ratio", "deadline_on_time", "per_staff"]
+Breakdown = Literal["commune", "province", "sex", "age_group", "facility", "substance"]
 PeriodKind = Literal["month", "quarter", "half_year", "year"]
 
 
@@ -59,9 +59,19 @@ class IndicatorVersion(_Strict):
     population: tuple[PopulationPart, ...] = ()
     numerator: str | None = None
     denominator: str | None = None
+    staff_roles: tuple[str, ...] = ()
+    """``per_staff``: the roles whose active officers at a facility are its staff."""
+    norm: int | None = Field(default=None, ge=1)
+    """``per_staff``: at most this many counted per officer."""
 
     @model_validator(mode="after")
     def _shape(self) -> IndicatorVersion:
+        if self.measure == "per_staff":
+            if not self.numerator or not self.staff_roles or self.denominator or self.population or self.norm is None:
+                raise ValueError("chỉ tiêu theo cán bộ cần numerator, staff_roles và norm, không có population")
+            return self
+        if self.staff_roles or self.norm is not None:
+            raise ValueError("staff_roles và norm chỉ dành cho chỉ tiêu theo cán bộ (measure: per_staff)")
         if self.measure == "ratio":
             if not self.numerator or not self.denominator or self.population:
                 raise ValueError("chỉ tiêu tỷ lệ cần numerator và denominator, không có population")
@@ -167,8 +177,14 @@ class IndicatorCatalogue(_Strict):
                 for name in (version.numerator, version.denominator):
                     if name is not None and name not in self.indicators:
                         problems.append(f"{where}: tỷ lệ nêu chỉ tiêu không có '{name}'")
-                    elif name is not None and self.indicators[name].versions[0].measure == "ratio":
+                    elif name is not None and self.indicators[name].versions[0].measure in ("ratio", "per_staff"):
                         problems.append(f"{where}: tỷ lệ của tỷ lệ '{name}' không được hỗ trợ")
+                    elif (
+                        name is not None
+                        and version.measure == "per_staff"
+                        and "facility" not in self.indicators[name].breakdowns
+                    ):
+                        problems.append(f"{where}: '{name}' không chia theo cơ sở (facility)")
                 for part in version.population:
                     if part.procedure not in procedures:
                         problems.append(f"{where}: không có thủ tục '{part.procedure}'")

@@ -25,6 +25,7 @@ from states.redaction import age_on, is_minors_case, shown_identity
 from states.reporting_periods import Period, parse_period
 from states.store.repository import Record, Repository
 from states.store.statistics import Area, Part, Population
+from states.texts import name_key
 
 T = TypeVar("T")
 SEX_TITLES = {"male": "Nam", "female": "Nữ", None: "Không rõ"}
@@ -45,6 +46,7 @@ class Counted:
     date_of_birth: date | None
     facility: str | None
     met: bool | None = None
+    substance: str | None = None
 
 
 @dataclass
@@ -79,6 +81,7 @@ def _counted(key: str, row: Record, met: bool | None = None) -> Counted:
         date_of_birth=None,
         facility=row["facility"],
         met=met,
+        substance=row.get("substance"),
     )
 
 
@@ -120,7 +123,7 @@ def _count(
 ) -> Figures:
     area = among.area
     version = indicator.version_on(period.last_day)
-    if version.measure == "ratio":
+    if version.measure in ("ratio", "per_staff"):
         raise InvalidInputError(f"Chỉ tiêu '{indicator.code}' là tỷ lệ: đếm tử số và mẫu số", field="indicator")
     stats = repo.statistics
     parts = [Part(p.procedure, p.states, p.events, p.facility_party) for p in version.population]
@@ -150,6 +153,8 @@ def _group_key(catalogue: IndicatorCatalogue, breakdown: Breakdown, unit: Counte
         return unit.sex or ""
     if breakdown == "facility":
         return unit.facility or ""
+    if breakdown == "substance":
+        return name_key(unit.substance) if unit.substance else ""
     if unit.date_of_birth is None:
         return ""
     return catalogue.age_groups.label(age_on(unit.date_of_birth, last_day))
@@ -167,6 +172,8 @@ def _group_title(repo: Repository, breakdown: Breakdown, key: str) -> str:
             return NO_FACILITY
         unit = repo.unit(key)
         return str(unit["name"]) if unit is not None else key
+    if breakdown == "substance":
+        return key.capitalize() if key else "Không ghi chất ma túy"
     return key or "Không rõ"
 
 
@@ -310,6 +317,55 @@ def indicator_report(
     return _indicator_answer(repo, catalogue, indicator, period, area_of(rulebook, actor, province_code, commune_code))
 
 
+def per_staff_answer(
+    repo: Repository,
+    catalogue: IndicatorCatalogue,
+    indicator: Indicator,
+    period: Period,
+    area: Area,
+    memo: Memo | None = None,
+) -> Record:
+    """Persons counted by the numerator indicator per active officer of each facility, against the norm."""
+    version = indicator.version_on(period.last_day)
+    assert version.numerator is not None and version.norm is not None  # checked on load
+    counted = catalogue.get(version.numerator)
+    figures = count(repo, counted, period, area, memo)
+    parties = [p.facility_party for p in counted.version_on(period.last_day).population if p.facility_party]
+    facilities = set(repo.statistics.units_of_kind(parties[0], area.province_code)) if parties else set()
+    residents = Counter(u.facility for u in figures.counted if u.facility)
+    facilities |= set(residents)
+    staff = repo.statistics.staff_of(sorted(facilities), version.staff_roles)
+    groups = [
+        {
+            "key": code,
+            "title": _group_title(repo, "facility", code),
+            "value": _per(residents[code], staff.get(code, 0)),
+            "numerator": residents[code],
+            "denominator": staff.get(code, 0),
+            "over_norm": _over_norm(residents[code], staff.get(code, 0), version.norm),
+        }
+        for code in sorted(facilities)
+    ]
+    total_residents, total_staff = sum(residents.values()), sum(staff.values())
+    return {
+        **_header(indicator, version, period, area),
+        "value": _per(total_residents, total_staff),
+        "numerator": total_residents,
+        "denominator": total_staff,
+        "norm": version.norm,
+        "breakdowns": {"facility": groups},
+    }
+
+
+def _over_norm(counted: int, staff: int, norm: int) -> bool:
+    """More counted than the norm allows for the staff (any counted at a facility with no officer)."""
+    return counted > norm * staff if staff else counted > 0
+
+
+def _per(part: int, staff: int) -> float | None:
+    return None if staff == 0 else round(part / staff, RATIO_DIGITS)
+
+
 def _indicator_answer(
     repo: Repository,
     catalogue: IndicatorCatalogue,
@@ -318,8 +374,11 @@ def _indicator_answer(
     area: Area,
     memo: Memo | None = None,
 ) -> Record:
-    if indicator.version_on(period.last_day).measure == "ratio":
+    measure = indicator.version_on(period.last_day).measure
+    if measure == "ratio":
         return ratio_answer(repo, catalogue, indicator, period, area, memo)
+    if measure == "per_staff":
+        return per_staff_answer(repo, catalogue, indicator, period, area, memo)
     return figures_answer(repo, catalogue, count(repo, indicator, period, area, memo))
 
 
@@ -365,6 +424,9 @@ def figure_dossiers(
         counted_code = version.numerator if request.part == "numerator" else version.denominator
         assert counted_code is not None  # checked on load
         figures = count(repo, catalogue.get(counted_code), period, area)
+    elif version.measure == "per_staff":
+        assert version.numerator is not None  # checked on load
+        figures = count(repo, catalogue.get(version.numerator), period, area)
     else:
         figures = count(repo, indicator, period, area)
     units = figures.counted

@@ -115,7 +115,7 @@ def indicator_dossiers(
     province: _Province = None,
     commune: _Commune = None,
     breakdown: Annotated[
-        Literal["commune", "province", "sex", "age_group", "facility"] | None,
+        Literal["commune", "province", "sex", "age_group", "facility", "substance"] | None,
         Query(description="Cách chia của nhóm cần xem; bỏ trống: toàn bộ số liệu"),
     ] = None,
     key: Annotated[str | None, Query(max_length=80, description="Mã nhóm trong cách chia (key của nhóm)")] = None,

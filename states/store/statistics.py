@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, not_, null, or_, select, true
 
-from states.store.tables import deadlines, dossiers, history, persons
+from states.store.tables import deadlines, dossiers, history, persons, units, users
 from states.store.visibility import Sight, visible_clause
 
 Record = dict[str, Any]
@@ -82,6 +82,7 @@ def _columns(parts: Sequence[Part], at: ColumnElement[Any]) -> list[ColumnElemen
         dossiers.c.commune_code,
         dossiers.c.province_code,
         _facility(parts).label("facility"),
+        dossiers.c.facts["substances"].as_string().label("substance"),
         at.label("at"),
     ]
 
@@ -166,6 +167,23 @@ class StatisticsStore:
             not_(area.clause()),
         )
         return tuple(sorted(str(row) for row in self._conn.execute(query).scalars()))
+
+    def staff_of(self, unit_codes: Sequence[str], roles: Sequence[str]) -> dict[str, int]:
+        """Active officers of these roles at each unit."""
+        if not unit_codes:
+            return {}
+        query = (
+            select(users.c.unit_code, func.count())
+            .where(users.c.unit_code.in_(list(unit_codes)), users.c.role.in_(list(roles)), users.c.active.is_(True))
+            .group_by(users.c.unit_code)
+        )
+        return {str(code): int(n) for code, n in self._conn.execute(query)}
+
+    def units_of_kind(self, kind: str, province_code: str | None) -> list[str]:
+        query = select(units.c.code).where(units.c.kind == kind)
+        if province_code is not None:
+            query = query.where(units.c.province_code == province_code)
+        return [str(code) for code in self._conn.execute(query.order_by(units.c.code)).scalars()]
 
     def person_details(self, ids: Sequence[int], chunk: int = 1000) -> dict[int, Record]:
         """Sex and birth date of the persons counted (read once per report, after they are placed)."""

@@ -37,6 +37,7 @@ class DossierSpec:
     steps: tuple[Step, ...] = ()
     parties: dict[str, str] = field(default_factory=dict)
     deadline_statuses: tuple[tuple[int, str], ...] = ()
+    facts: dict[str, str] = field(default_factory=dict)
     """(closing day, status) of time limits closed in this dossier."""
 
     def state_before(self, instant: datetime) -> str | None:
@@ -96,7 +97,7 @@ def write_population(
                     person_id=person_ids[spec.person],
                     commune_code=spec.commune_code,
                     province_code=spec.province_code,
-                    facts={},
+                    facts=dict(spec.facts),
                     parties=dict(spec.parties),
                     opened_at=at(spec.opened_day),
                     opened_by=actor_id,

@@ -19,7 +19,7 @@ from states.procedures import Rulebook
 from states.reporting_periods import Period, parse_period, sub_periods
 from states.statistics import DrillDown, area_of, count, figure_dossiers, indicator_report
 from states.store.statistics import Area
-from tests.conftest import World
+from tests.conftest import World, add_officers
 from tests.states.population import DossierSpec, PersonSpec, Step, at, clear_population, write_population
 
 HANOI = ("01", ("00070", "00004"))
@@ -65,7 +65,7 @@ def test_every_indicator_names_states_and_events_its_procedures_have(
     assert catalogue.check(_procedures(rulebook)) == []
     assert len(catalogue.indicators) >= 15
     measures = Counter(i.versions[-1].measure for i in catalogue.indicators.values())
-    assert set(measures) == {"stock", "flow", "ratio", "deadline_on_time"}
+    assert set(measures) == {"stock", "flow", "ratio", "deadline_on_time", "per_staff"}
     for indicator in catalogue.indicators.values():
         assert indicator.source and indicator.title_vi
 
@@ -340,3 +340,58 @@ def test_communes_add_up_to_provinces_and_provinces_to_the_country_each_person_o
     assert sum(by_province.values()) == len(country.counted)
     by_commune = Counter(u.commune_code for u in country.counted)
     assert all(len(communes[c].counted) == by_commune.get(c, 0) for _, c in PLACES)
+
+
+def test_figures_break_down_by_the_substance_recorded(world: World, catalogue: IndicatorCatalogue) -> None:
+    people = [PersonSpec("male", date(1990, 1, 1)) for _ in range(3)]
+    managed = (Step(2, "decision_issued", "under_management"),)
+    files = [
+        DossierSpec(0, "drug_user_management", "00070", "01", 1, "detected", managed, facts={"substances": "Heroin"}),
+        DossierSpec(1, "drug_user_management", "00070", "01", 1, "detected", managed, facts={"substances": "heroin "}),
+        DossierSpec(2, "drug_user_management", "00004", "01", 1, "detected", managed),
+    ]
+    write_population(world.db, people, files, world.actors["police"].user_id)
+    with world.db.reading() as repo:
+        report = indicator_report(
+            repo, world.rulebook, catalogue, world.actors["pc04"], "drug_users_under_management", "2026-Q1"
+        )
+    shown = {g["key"]: (g["title"], g["value"]) for g in report["breakdowns"]["substance"]}
+    assert shown == {"heroin": ("Heroin", 2), "": ("Không ghi chất ma túy", 1)}
+
+
+def test_residents_per_officer_are_measured_against_the_norm(world: World, catalogue: IndicatorCatalogue) -> None:
+    add_officers(
+        world,
+        {"cb1": ("rehab_facility_officer", "CSCN-A"), "cb2": ("rehab_facility_director", "CSCN-A")},
+        units=[
+            {"code": "CSCN-A", "name": "Cơ sở A", "kind": "rehab_facility", "province_code": "01"},
+            {"code": "CSCN-B", "name": "Cơ sở B", "kind": "rehab_facility", "province_code": "01"},
+        ],
+    )
+    people = [PersonSpec("male", date(1990, 1, 1)) for _ in range(16)]
+    serving = (Step(3, "handed_over", "serving"),)
+    files = [
+        DossierSpec(
+            n,
+            "compulsory_rehab_execution",
+            "00070",
+            "01",
+            1,
+            "awaiting_transfer",
+            serving,
+            parties={"rehab_facility": "CSCN-A" if n < 15 else "CSCN-B"},
+        )
+        for n in range(16)
+    ]
+    write_population(world.db, people, files, world.actors["police"].user_id)
+    with world.db.reading() as repo:
+        report = indicator_report(
+            repo, world.rulebook, catalogue, world.actors["pc04"], "residents_per_staff", "2026-Q1"
+        )
+    groups = {
+        g["key"]: (g["value"], g["numerator"], g["denominator"], g["over_norm"])
+        for g in report["breakdowns"]["facility"]
+    }
+    # A: 15 residents for 2 officers (7.5 > 7); B: one resident and nobody to look after them.
+    assert groups == {"CSCN-A": (7.5, 15, 2, True), "CSCN-B": (None, 1, 0, True)}
+    assert (report["value"], report["numerator"], report["denominator"], report["norm"]) == (8.0, 16, 2, 7)
