@@ -211,7 +211,7 @@ def seed(db: Database, rulebook: Rulebook, engine: DossierEngine) -> list[str]:
     lines += _story_people(db, rulebook, now, story_units, engine.history_keys)
     lines.append("Hồ sơ mẫu (xác định tình trạng nghiện, phường Hoàn Kiếm 00070):")
     lines += _recent_people(db, rulebook, engine, now)
-    lines.append("Người sử dụng ma túy đang được quản lý và người cai nghiện tự nguyện (số liệu thống kê):")
+    lines.append("Người sử dụng ma túy được quản lý, cai nghiện tự nguyện, giáo dục tại xã (số liệu thống kê):")
     lines += seed_statistics_people(db, rulebook, engine, now)
     return lines
 

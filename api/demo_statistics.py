@@ -1,5 +1,6 @@
 """Demo people whose dossiers feed the statistics the life story does not reach: drug users under management,
-voluntary rehab at home or in the community, at a facility and on substitution therapy — each walked through
+voluntary rehab at home or in the community, at a facility and on substitution therapy, commune education — each
+walked through
 the engine step by step in the days before the demo starts, as the officers of Phường Hoàn Kiếm would record them —
 and the sample target tables a new user imports (one consistent, one with the errors a check must find)."""
 
@@ -31,6 +32,12 @@ PROVIDER_UNITS: tuple[dict[str, Any], ...] = (
         "province_code": "01",
     },
     {
+        "code": "TCGD-00070",
+        "name": "Hội Liên hiệp Phụ nữ phường Hoàn Kiếm",
+        "kind": "commune_education_supervising_org",
+        "commune_code": COMMUNE,
+    },
+    {
         "code": "CSTN-01",
         "name": "Cơ sở cai nghiện ma túy tự nguyện Hà Nội (mẫu)",
         "kind": "voluntary_rehab_provider",
@@ -41,6 +48,7 @@ PROVIDER_OFFICERS: tuple[tuple[str, str, str, str], ...] = (
     ("dangky.hoankiem", "Trịnh Thị Lan", "voluntary_rehab_registration_officer", "UBX-00070"),
     ("dichvu.congdong", "Lương Văn Minh", "voluntary_rehab_community_provider", "DVCD-01"),
     ("coso.tunguyen", "Kiều Thị Ngọc", "voluntary_rehab_provider", "CSTN-01"),
+    ("giaoduc.hoankiem", "Phùng Thị Xuân", "commune_education_supervisor", "TCGD-00070"),
 )
 
 Payload = Callable[[datetime, str], dict[str, Any]]
@@ -95,6 +103,104 @@ def _managed() -> list[tuple[str, str, Payload]]:
     ]
 
 
+def _educated() -> list[tuple[str, str, Payload]]:
+    """From the third violation within six months to education under a helper (commune education)."""
+    return [
+        (
+            "canbo.hoankiem",
+            "preparation_started",
+            lambda at, _v: {
+                "first_violation_on": _day(at - timedelta(days=80)),
+                "first_sanction_on": _day(at - timedelta(days=78)),
+                "second_sanction_on": _day(at - timedelta(days=40)),
+                "third_violation_at": _at(at - timedelta(days=1)),
+                "violation_record_number": "07/BB-VPHC",
+                "penal_256a_window": "none",
+            },
+        ),
+        (
+            "canbo.hoankiem",
+            "dossier_completed",
+            lambda at, _v: {
+                "notified_at": _at(at - timedelta(hours=1)),
+                "notified_person": "subject",
+                "reading_place": "Công an phường Hoàn Kiếm",
+            },
+        ),
+        ("canbo.hoankiem", "reading_done", lambda at, _v: {"read_on": _day(at)}),
+        ("canbo.hoankiem", "dossier_sent", lambda at, _v: {"sent_on": _day(at)}),
+        (
+            "chutich.hoankiem",
+            "meeting_convened",
+            lambda at, _v: {"convened_on": _day(at), "meeting_place": "UBND phường", "members": "Theo giấy mời"},
+        ),
+        (
+            "chutich.hoankiem",
+            "meeting_held",
+            lambda at, _v: {
+                "held_at": _at(at - timedelta(hours=1)),
+                "subject_present": True,
+                "majority_opinion": "apply",
+            },
+        ),
+        (
+            "chutich.hoankiem",
+            "decide_apply_4_months",
+            lambda at, _v: {"decided_on": _day(at), "decision_number": "09/QĐ-GDX", "supervising_unit": "TCGD-00070"},
+        ),
+        (
+            "chutich.hoankiem",
+            "decision_delivered",
+            lambda at, _v: {"delivered_on": _day(at), "recipients": "Người được giáo dục; gia đình"},
+        ),
+        (
+            "giaoduc.hoankiem",
+            "helper_assigned",
+            lambda at, _v: {
+                "assigned_on": _day(at),
+                "helper_name": "Trần Thị Giúp",
+                "helper_kind": "community_member",
+                "persons_helped": 1,
+            },
+        ),
+    ]
+
+
+def _returned_by_the_court() -> list[tuple[str, str, Payload]]:
+    """A compulsory-rehab proposal prepared by the commune police and returned by the regional court for a
+    missing document."""
+    return [
+        (
+            "canbo.hoankiem",
+            "violation_recorded",
+            lambda at, _v: {
+                "detected_at": _at(at - timedelta(hours=1)),
+                "record_number": "11/BB",
+                "art32_case": "voluntary_not_done",
+                "addiction_status": "determined",
+                "penal_256a_window": "none",
+            },
+        ),
+        (
+            "canbo.hoankiem",
+            "dossier_completed",
+            lambda at, _v: {"notified_at": _at(at - timedelta(hours=1)), "notified_to": "subject"},
+        ),
+        ("canbo.hoankiem", "reading_done", lambda at, _v: {"read_at": _at(at - timedelta(hours=1))}),
+        ("canbo.hoankiem", "check_passed", lambda at, _v: {"checked_on": _day(at)}),
+        (
+            "canbo.hoankiem",
+            "proposal_sent",
+            lambda at, _v: {"received_by_court_at": _at(at - timedelta(hours=1)), "proposal_number": "14/ĐN"},
+        ),
+        (
+            "regional_court",
+            "returned_missing_documents",
+            lambda at, _v: {"returned_on": _day(at), "missing": "Thiếu bản tường trình của người bị đề nghị"},
+        ),
+    ]
+
+
 WALKS: tuple[Walk, ...] = (
     ("Cao Văn Đạt", "drug_user_management", "canbo.hoankiem", _managed()),
     ("Mai Thị Hoa", "drug_user_management", "canbo.hoankiem", _managed()),
@@ -143,6 +249,8 @@ WALKS: tuple[Walk, ...] = (
             ),
         ],
     ),
+    ("Âu Văn Bình", "commune_education", "canbo.hoankiem", _educated()),
+    ("Giáp Văn Cường", "compulsory_rehab_adult", "canbo.hoankiem", _returned_by_the_court()),
     (
         "Lục Văn Thắng",
         "voluntary_rehab",
@@ -159,16 +267,16 @@ WALKS: tuple[Walk, ...] = (
 
 
 def seed_statistics_people(db: Database, rulebook: Rulebook, engine: DossierEngine, now: datetime) -> list[str]:
-    """Each walk opened in the ten days before ``now``, a day between its steps: recent enough that none of the
-    time limits they start has run out when the demo begins."""
+    """Each walk opened a day more before ``now`` than it has steps, a day between its steps: recent enough that
+    none of the time limits they start has run out when the demo begins."""
     with db.reading() as repo:
         officers: dict[str, Actor] = {
             username: actor_by_username(repo, username)
-            for username in {"canbo.hoankiem", "chutich.hoankiem", *(o[0] for o in PROVIDER_OFFICERS)}
+            for username in {"canbo.hoankiem", "chutich.hoankiem", "regional_court", *(o[0] for o in PROVIDER_OFFICERS)}
         }
     lines = []
     for serial, (name, procedure, opener, steps) in enumerate(WALKS, start=1):
-        start = now - timedelta(days=10) + timedelta(hours=serial)
+        start = now - timedelta(days=len(steps) + 2) + timedelta(hours=serial)
         born = date(1988 + serial, serial, 3 + serial)
         sex = "female" if " Thị " in name else "male"
         subject = SubjectInput(

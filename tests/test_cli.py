@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,6 +19,10 @@ from api.cli import app
 from api.demo import DEMO_PASSWORD
 from config import CONFIG_DIR
 from config.settings import DEVELOPMENT_SECRET_WARNING, get_settings
+from states.accounts import actor_by_username
+from states.indicators import load_indicators
+from states.procedures import load_rulebook
+from states.statistics import area_report
 from states.store.database import Database
 from tests.states.test_registers import BAD_ROWS as REGISTER_BAD_ROWS
 from tests.states.test_registers import GOOD_ROWS as REGISTER_ROWS
@@ -71,6 +76,7 @@ def test_upgrade_seed_and_users(database: str, monkeypatch: pytest.MonkeyPatch) 
         "drug_user_management: under_management",
         "voluntary_rehab: hc_active",
         "voluntary_rehab: facility_active",
+        "commune_education: under_education",
     ):
         assert reached in seeded
     samples = [line.strip() for line in seeded.splitlines() if line.strip().endswith(".xlsx")]
@@ -79,6 +85,16 @@ def test_upgrade_seed_and_users(database: str, monkeypatch: pytest.MonkeyPatch) 
         "chi-tieu-2026-ha-noi.xlsx",
     ]
     assert all(Path(sample).is_file() for sample in samples)
+    # Every indicator has a figure in the demo, in 2025 or in 2026.
+    rulebook = load_rulebook(CONFIG_DIR)
+    with Database(database).reading() as repo:
+        admin = actor_by_username(repo, "admin")
+        yearly = [area_report(repo, rulebook, load_indicators(), admin, year) for year in ("2025", "2026")]
+    figures: dict[str, list[Any]] = {answer["indicator"]: [] for answer in yearly[0]}
+    for answers in yearly:
+        for answer in answers:
+            figures[answer["indicator"]].append(answer["value"])
+    assert [code for code, values in figures.items() if not any(values)] == []
     assert "đã có sẵn" in run("demo", "seed", "--no-documents")
     run(
         "users",
