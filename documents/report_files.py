@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import matplotlib
 
@@ -82,7 +83,9 @@ def report_heading(unit: Record, province_code: str) -> tuple[str, str, str]:
 _HEAD = Font(bold=True)
 
 
-def report_xlsx(plan: Record, figures: Sequence[Record]) -> bytes:
+def report_xlsx(plan: Record, figures: Sequence[Record], *, public_url: str | None = None) -> bytes:
+    """With ``public_url``, each commune's figure links to the dossiers behind it (the drill-down of the API, which
+    checks the reader's access and records the look)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -125,6 +128,11 @@ def report_xlsx(plan: Record, figures: Sequence[Record]) -> bytes:
     for code, name in communes:
         values = [{g["key"]: g["value"] for g in a["breakdowns"]["commune"]}.get(code, 0) for a in by_commune]
         table.append([code, name, *values])
+        if public_url is not None:
+            for position, answer in enumerate(by_commune, start=3):
+                cell = table.cell(row=table.max_row, column=position)
+                if cell.value:
+                    cell.hyperlink = _drill_down(public_url, answer, code)
     last = table.max_row
     total_row: list[str | int] = ["", "Tổng cộng"]
     for index in range(len(by_commune)):
@@ -135,6 +143,11 @@ def report_xlsx(plan: Record, figures: Sequence[Record]) -> bytes:
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def _drill_down(public_url: str, answer: Record, commune_code: str) -> str:
+    query = urlencode({"period": answer["period"]["label"], "breakdown": "commune", "key": commune_code})
+    return f"{public_url.rstrip('/')}/api/v1/reports/indicators/{answer['indicator']}/dossiers?{query}"
 
 
 # -- docx ------------------------------------------------------------------------------------------------------

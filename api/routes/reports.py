@@ -185,7 +185,8 @@ def plan_report(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> PlanR
 )
 def plan_report_xlsx(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> XlsxResponse:
     plan, figures = _plan_and_figures(wired, actor, query)
-    return XlsxResponse(content=report_xlsx(plan, figures), headers=_attachment(_file_name(plan, "xlsx")))
+    content = report_xlsx(plan, figures, public_url=wired.settings.public_url)
+    return XlsxResponse(content=content, headers=_attachment(_file_name(plan, "xlsx")))
 
 
 @router.get(

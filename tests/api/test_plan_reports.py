@@ -99,6 +99,14 @@ def test_the_report_files_hold_the_exact_values_the_formulas_and_a_chart(client:
     assert share.startswith("=IF(") and "ROUND(D" in share
     assert str(by_commune.cell(row=by_commune.max_row, column=3).value).startswith("=SUM(C2:C")
     assert {row[0].value for row in by_commune.iter_rows(min_row=2)} >= {"00070", "00004"}
+    # Each commune's figure links to the dossiers behind it.
+    linked = [
+        str(c.hyperlink.target) for row in by_commune.iter_rows(min_row=2) for c in row if c.hyperlink is not None
+    ]
+    assert any(
+        "/api/v1/reports/indicators/compulsory_rehab_entries/dossiers?period=2026&breakdown=commune&key=00070" in t
+        for t in linked
+    ), linked
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
         assert any(name.startswith("xl/media/") and name.endswith(".png") for name in archive.namelist())  # the chart
 
