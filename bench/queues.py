@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from bench.scaffold import add_officers, add_postgres_option, copy_rows
+from bench.scaffold import DOSSIER_COLUMNS, PERSON_COLUMNS, add_officers, add_postgres_option, copy_rows
 from config import CONFIG_DIR
 from states.accounts import create_unit
 from states.identity import make_id_number
@@ -154,28 +154,14 @@ def seed(db: Database, dossiers: int, assigned_share: float) -> dict[str, Any]:
     copy_rows(
         db,
         "persons",
-        ["id", "id_number", "full_name", "date_of_birth", "sex", "commune_code", "created_at", "name_key"],
+        PERSON_COLUMNS,
         persons(),
         dossiers,
     )
     copy_rows(
         db,
         "dossiers",
-        [
-            "id",
-            "procedure_code",
-            "procedure_version",
-            "state",
-            "version",
-            "person_id",
-            "commune_code",
-            "province_code",
-            "facts",
-            "parties",
-            "opened_at",
-            "opened_by",
-            "updated_at",
-        ],
+        DOSSIER_COLUMNS,
         dossier_rows(),
         dossiers,
     )

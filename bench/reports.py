@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.scaffold import add_officers, add_postgres_option, copy_rows
+from bench.scaffold import DOSSIER_COLUMNS, PERSON_COLUMNS, add_officers, add_postgres_option, copy_rows
 from config import CONFIG_DIR
 from states.accounts import actor_by_username, create_unit
 from states.definitions import ProcedureDefinition
@@ -234,28 +234,14 @@ def seed(db: Database, rulebook: Rulebook, dossiers: int) -> None:
     copy_rows(
         db,
         "persons",
-        ["id", "id_number", "full_name", "date_of_birth", "sex", "commune_code", "created_at", "name_key"],
+        PERSON_COLUMNS,
         persons(),
         people,
     )
     copy_rows(
         db,
         "dossiers",
-        [
-            "id",
-            "procedure_code",
-            "procedure_version",
-            "state",
-            "version",
-            "person_id",
-            "commune_code",
-            "province_code",
-            "facts",
-            "parties",
-            "opened_at",
-            "opened_by",
-            "updated_at",
-        ],
+        DOSSIER_COLUMNS,
         dossier_rows(),
         dossiers,
     )

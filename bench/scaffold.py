@@ -19,6 +19,24 @@ from states.store.database import Database
 from states.store.repository import Repository
 
 CHUNK = 50_000
+PERSON_COLUMNS = ["id", "id_number", "full_name", "date_of_birth", "sex", "commune_code", "created_at", "name_key"]
+"""The columns the benchmarks seed persons with, in the order their rows are written."""
+DOSSIER_COLUMNS = [
+    "id",
+    "procedure_code",
+    "procedure_version",
+    "state",
+    "version",
+    "person_id",
+    "commune_code",
+    "province_code",
+    "facts",
+    "parties",
+    "opened_at",
+    "opened_by",
+    "updated_at",
+]
+"""The columns the benchmarks seed dossiers with, in the order their rows are written."""
 
 HELD_STEPS: list[tuple[str, str, dict[str, Any]]] = [
     (

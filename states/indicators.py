@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config import CONFIG_DIR
 from states.errors import DefinitionError, InvalidInputError
-from states.yaml_loading import load_model
+from states.yaml_loading import load_coded_models, load_model
 
 INDICATORS_DIR = CONFIG_DIR / "indicators"
 PERIODS_FILE = "periods.yaml"
@@ -202,14 +202,7 @@ class IndicatorCatalogue(_Strict):
 @lru_cache(maxsize=4)
 def load_indicators(directory: Path = INDICATORS_DIR) -> IndicatorCatalogue:
     """Every ``<code>.yaml`` of the directory, its ``periods.yaml`` and ``age_groups.yaml``."""
-    indicators: dict[str, Indicator] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name in (PERIODS_FILE, "age_groups.yaml"):
-            continue
-        indicator = load_model(path, Indicator)
-        if path.stem != indicator.code:
-            raise DefinitionError(f"{path}: tên tệp phải là {indicator.code}.yaml", path=str(path))
-        indicators[indicator.code] = indicator
+    indicators = load_coded_models(directory, Indicator, skip=(PERIODS_FILE, "age_groups.yaml"))
     if not indicators:
         raise DefinitionError(f"Thư mục {directory} không có chỉ tiêu nào", path=str(directory))
     return IndicatorCatalogue(

@@ -23,7 +23,7 @@ from config import CONFIG_DIR
 from states.actors import Actor
 from states.definitions import REGISTER_IMPORTED
 from states.engine import DossierEngine, SubjectInput
-from states.errors import ConflictError, DefinitionError, HosoError, InvalidInputError
+from states.errors import ConflictError, HosoError, InvalidInputError
 from states.identity import id_number_problem
 from states.places import commune, province_name
 from states.procedures import Rulebook
@@ -32,7 +32,7 @@ from states.target_files import Cell
 from states.targets import province_of
 from states.texts import name_key, text_problem
 from states.units_data import default_units
-from states.yaml_loading import load_model
+from states.yaml_loading import load_coded_models
 
 REGISTERS_DIR = CONFIG_DIR / "registers"
 MAX_PROBLEMS = 2000
@@ -79,13 +79,7 @@ class RegisterLayout(_Strict):
 
 @lru_cache(maxsize=4)
 def load_registers(directory: Path = REGISTERS_DIR) -> dict[str, RegisterLayout]:
-    layouts = {}
-    for path in sorted(directory.glob("*.yaml")):
-        layout = load_model(path, RegisterLayout)
-        if path.stem != layout.code:
-            raise DefinitionError(f"{path}: tên tệp phải là {layout.code}.yaml", path=str(path))
-        layouts[layout.code] = layout
-    return layouts
+    return load_coded_models(directory, RegisterLayout)
 
 
 def register_layout(code: str) -> RegisterLayout:

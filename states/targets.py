@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config import CONFIG_DIR
 from states.actors import Actor
-from states.errors import DefinitionError, InvalidInputError, NotFoundError, PermissionDeniedError
+from states.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from states.permissions import sight_of
 from states.places import commune, province_name
 from states.procedures import Rulebook
@@ -32,7 +32,7 @@ from states.store.repository import Record, Repository
 from states.target_files import Cell, read_table
 from states.texts import name_key
 from states.units_data import default_units
-from states.yaml_loading import load_model
+from states.yaml_loading import load_coded_models
 
 TARGETS_DIR = CONFIG_DIR / "targets"
 MAX_PROBLEMS = 500
@@ -92,13 +92,7 @@ class TargetLayout(_Strict):
 
 @lru_cache(maxsize=4)
 def load_layouts(directory: Path = TARGETS_DIR) -> dict[str, TargetLayout]:
-    layouts = {}
-    for path in sorted(directory.glob("*.yaml")):
-        layout = load_model(path, TargetLayout)
-        if path.stem != layout.code:
-            raise DefinitionError(f"{path}: tên tệp phải là {layout.code}.yaml", path=str(path))
-        layouts[layout.code] = layout
-    return layouts
+    return load_coded_models(directory, TargetLayout)
 
 
 def layout_named(code: str) -> TargetLayout:

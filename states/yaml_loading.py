@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,3 +31,21 @@ def load_model(path: Path, model: type[ModelT]) -> ModelT:
         return model.model_validate(read_yaml(path))
     except ValidationError as exc:
         raise DefinitionError(f"Tệp {path} không hợp lệ:\n{exc}", path=str(path)) from exc
+
+
+CodedT = TypeVar("CodedT", bound=BaseModel)
+
+
+def load_coded_models(directory: Path, model: type[CodedT], *, skip: Collection[str] = ()) -> dict[str, CodedT]:
+    """Every ``<code>.yaml`` of a directory (but the files named in ``skip``), keyed by the ``code`` it declares,
+    which must be the file's name."""
+    found: dict[str, CodedT] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in skip:
+            continue
+        loaded = load_model(path, model)
+        code = str(loaded.model_dump(include={"code"})["code"])
+        if path.stem != code:
+            raise DefinitionError(f"{path}: tên tệp phải là {code}.yaml", path=str(path))
+        found[code] = loaded
+    return found
