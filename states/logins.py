@@ -79,9 +79,10 @@ class Attempt:
 
 
 def failures_counted(attempts: Sequence[Attempt], *, own_id: int, since_success: bool) -> list[datetime]:
-    """The times of the failures that count: not the attempt being judged, not those refused unchecked,
-    and, for an account, only those after its latest success (attempts are ordered by id)."""
-    ordered = sorted((a for a in attempts if a.id != own_id and a.reason != THROTTLED), key=lambda a: a.id)
+    """The times of the failures that count: only attempts begun before the one being judged (so that of
+    guesses sent together the first is always checked), not those refused unchecked, and, for an account, only
+    those after its latest success (attempts are ordered by id)."""
+    ordered = sorted((a for a in attempts if a.id < own_id and a.reason != THROTTLED), key=lambda a: a.id)
     if since_success:
         successes = [index for index, attempt in enumerate(ordered) if attempt.succeeded]
         if successes:
@@ -139,26 +140,30 @@ def log_in(
     """
     typed = _storable(username, MAX_USERNAME_LENGTH)
     origin = _storable(address or UNKNOWN_ADDRESS, MAX_ADDRESS_LENGTH)
-    with db.transaction() as repo:
-        attempt_id = repo.insert_login_attempt(username=typed, address=origin, succeeded=False, reason=CHECKING, at=now)
-    actor: Actor | None = None
-    refused: AuthenticationError | None = None
     since = now - policy.window
-    with db.reading() as repo:
+    # The attempt is recorded and judged against those begun before it under one lock per username and
+    # address, so that of guesses sent at the same moment the first is always checked and no more than the
+    # limit are.
+    with db.transaction() as repo:
+        repo.lock_login_keys(username=typed, address=origin)
+        attempt_id = repo.insert_login_attempt(username=typed, address=origin, succeeded=False, reason=CHECKING, at=now)
         account = repo.recent_login_attempts(
-            username=typed, since=since, limit=policy.fetch_limit(policy.account_failures)
+            username=typed, since=since, before_id=attempt_id, limit=policy.fetch_limit(policy.account_failures)
         )
         by_address = repo.recent_login_attempts(
-            address=origin, since=since, limit=policy.fetch_limit(policy.address_failures)
+            address=origin, since=since, before_id=attempt_id, limit=policy.fetch_limit(policy.address_failures)
         )
-        wait = throttle_wait(
-            account=[Attempt.of(row) for row in account],
-            address=[Attempt.of(row) for row in by_address],
-            own_id=attempt_id,
-            policy=policy,
-            now=now,
-        )
-        if not wait:
+    wait = throttle_wait(
+        account=[Attempt.of(row) for row in account],
+        address=[Attempt.of(row) for row in by_address],
+        own_id=attempt_id,
+        policy=policy,
+        now=now,
+    )
+    actor: Actor | None = None
+    refused: AuthenticationError | None = None
+    if not wait:
+        with db.reading() as repo:
             try:
                 actor = authenticate(repo, username, password)
             except AuthenticationError as error:

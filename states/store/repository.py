@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from states.store import statements
@@ -40,6 +40,10 @@ from states.store.visibility import CONFIDENTIAL_KEY
 from states.store.worklists import WorklistStore
 
 Record = dict[str, Any]
+
+
+_LOGIN_LOCK_SPACE = 4871
+"""The first key of the advisory locks that order login attempts (any number no other lock uses)."""
 
 
 class Repository:
@@ -360,6 +364,16 @@ class Repository:
 
     # -- login attempts --------------------------------------------------------------------------------
 
+    def lock_login_keys(self, *, username: str, address: str) -> None:
+        """Hold, until the transaction ends, the locks that order the login attempts of one username and of one
+        address (PostgreSQL; SQLite orders them already, one writer at a time). Username before address, so two
+        attempts never wait on each other in a circle."""
+        if self._conn.dialect.name != "postgresql":
+            return
+        lock = text("select pg_advisory_xact_lock(:space, hashtext(:key))")
+        for key in (f"username:{username}", f"address:{address}"):
+            self._conn.execute(lock, {"space": _LOGIN_LOCK_SPACE, "key": key})
+
     def insert_login_attempt(self, **values: Any) -> int:
         result = self._conn.execute(insert(login_attempts).values(**values))
         assert result.inserted_primary_key is not None
@@ -371,15 +385,23 @@ class Repository:
         )
 
     def recent_login_attempts(
-        self, *, since: datetime, limit: int, username: str | None = None, address: str | None = None
+        self,
+        *,
+        since: datetime,
+        limit: int,
+        username: str | None = None,
+        address: str | None = None,
+        before_id: int | None = None,
     ) -> list[Record]:
-        """Attempts after ``since`` by one typed username or from one address, newest first, without the
-        attempts refused unchecked (``throttled``), at most ``limit`` of them."""
+        """Attempts after ``since`` (and begun before attempt ``before_id``) by one typed username or from one
+        address, newest first, without the attempts refused unchecked (``throttled``), at most ``limit``."""
         query = select(login_attempts.c.id, login_attempts.c.at, login_attempts.c.succeeded, login_attempts.c.reason)
         if username is not None:
             query = query.where(login_attempts.c.username == username)
         if address is not None:
             query = query.where(login_attempts.c.address == address)
+        if before_id is not None:
+            query = query.where(login_attempts.c.id < before_id)
         query = (
             query.where(
                 login_attempts.c.at > since,
