@@ -46,7 +46,7 @@ from states.notices import escalate_unacknowledged
 from states.outbox_drain import DrainOutcome, drain_outbox
 from states.procedures import Rulebook, describe, load_rulebook
 from states.regimes import RegimeTable, load_regime_table
-from states.registers import check_register, import_register, register_layout
+from states.registers import check_register, import_register, register_layout, status_outcomes
 from states.replay import replay_open_dossiers
 from states.store.database import Database
 from states.store.migrate import upgrade
@@ -916,25 +916,25 @@ def import_registers(
     except OSError as error:
         console.print(f"[red]Lỗi:[/red] không đọc được tệp {file}: {error.strerror}")
         raise typer.Exit(code=1) from None
+    today = engine.clock.now().astimezone(VN_TZ).date()
     try:
         with db.reading() as repo:
             actor = actor_by_username(repo, operator)
             place = province_of(rulebook, actor, province, what="danh sách")
             checked = check_register(
-                register_layout(layout),
-                read_table(file.name, content),
-                content,
-                place,
-                repo,
-                engine.clock.now().astimezone(VN_TZ).date(),
+                register_layout(layout, rulebook), read_table(file.name, content), content, place, repo, today
             )
     except HosoError as error:
         _fail(error)
+    for line in status_outcomes(checked.layout, rulebook, today):
+        console.print(line, highlight=False, soft_wrap=True)
     if checked.problems:
         table = Table("Dòng", "Ô", "Vấn đề")
         for item in checked.problems:
             table.add_row(str(item.row), item.cell, item.message)
         console.print(table)
+    for note in checked.notes:
+        console.print(f"Dòng {note.row}: {note.message} (ô {note.cell})", highlight=False, soft_wrap=True)
     console.print(f"{checked.rows} dòng: {len(checked.placed)} đặt được, {len(checked.problems)} chỗ không đặt được")
     if dry_run or not checked.placed:
         raise typer.Exit(code=1 if checked.problems else 0)
@@ -972,6 +972,7 @@ def reports_produce(
             system,
             SystemClock().now(),
             worker=f"hoso-cli:{os.getpid()}",
+            public_url=settings.public_url,
         )
     except HosoError as error:
         _fail(error)

@@ -9,7 +9,10 @@ from api.schemas import DossierPerson
 
 class IndicatorVersionOut(BaseModel):
     effective_from: str = Field(description="Ngày phiên bản định nghĩa có hiệu lực (YYYY-MM-DD)")
-    measure: str = Field(description="stock (tồn cuối kỳ), flow (phát sinh trong kỳ), ratio (tỷ lệ), deadline_on_time")
+    measure: str = Field(
+        description="stock (tồn cuối kỳ), flow (phát sinh trong kỳ), during (có mặt vào bất kỳ lúc nào trong kỳ), "
+        "ratio (tỷ lệ), deadline_on_time (đúng hạn), per_staff (học viên trên một cán bộ)"
+    )
     numerator: str | None = None
     denominator: str | None = None
 
@@ -50,7 +53,15 @@ class GroupOut(BaseModel):
     denominator: int | None = None
     met: int | None = Field(default=None, description="Chỉ tiêu đúng hạn: số thời hạn thực hiện đúng hạn")
     closed: int | None = Field(default=None, description="Chỉ tiêu đúng hạn: số thời hạn đã kết thúc trong kỳ")
-    over_norm: bool | None = Field(default=None, description="Chỉ tiêu theo cán bộ: vượt định mức")
+    residents: dict[str, int] | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: số học viên của từng nhóm (theo mã chỉ tiêu đếm nhóm)"
+    )
+    staff_needed: float | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: số cán bộ cần theo định mức (Σ học viên nhóm / định mức nhóm)"
+    )
+    over_norm: bool | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: vượt định mức (số cán bộ cần nhiều hơn số cán bộ hiện có)"
+    )
 
 
 class IndicatorReportOut(BaseModel):
@@ -68,7 +79,16 @@ class IndicatorReportOut(BaseModel):
     denominator: int | None = None
     met: int | None = None
     closed: int | None = None
-    norm: int | None = Field(default=None, description="Chỉ tiêu theo cán bộ: định mức tối đa trên một cán bộ")
+    residents: dict[str, int] | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: số học viên của từng nhóm (theo mã chỉ tiêu đếm nhóm)"
+    )
+    norms: dict[str, int] | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: định mức của từng nhóm — số học viên tối đa trên một cán bộ"
+    )
+    staff_needed: float | None = Field(default=None, description="Chỉ tiêu theo cán bộ: số cán bộ cần theo định mức")
+    over_norm: bool | None = Field(
+        default=None, description="Chỉ tiêu theo cán bộ: toàn địa bàn thiếu cán bộ so với định mức"
+    )
     breakdowns: dict[str, list[GroupOut]]
 
 
@@ -196,3 +216,14 @@ class PeriodicReportOut(BaseModel):
     produced_at: str | None
     xlsx_sha256: str | None
     docx_sha256: str | None
+    document_id: int | None = Field(description="Số của báo cáo trong sổ văn bản đã ban hành")
+    number_symbol: str | None = Field(description="Số, ký hiệu của báo cáo (dãy số báo cáo của đơn vị trong năm)")
+    verification_code: str | None = Field(
+        description="Mã xác minh (mã QR trên báo cáo trỏ tới trang xác minh công khai)"
+    )
+    pdf_status: str | None = Field(
+        description="Bản PDF: pending (chờ chuyển đổi), signed (đã ký số), unsigned (đơn vị chưa có khóa ký), "
+        "unavailable (máy chủ không chuyển đổi được)"
+    )
+    pdf_note: str | None
+    signer_subject: str | None = Field(description="Chủ thể chứng thư đã ký bản PDF")

@@ -171,14 +171,14 @@ class Issuer:
             size_bytes=len(rendered),
             template=template_name,
             template_sha256=template_sha,
-            data_sha256=hashlib.sha256(_canonical(data)).hexdigest(),
+            data_sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
             verification_code=code,
         )
         repo.insert_outbox([pdf_request(document_id, dossier["id"], step["seq"], now)])
         return document_id, symbol
 
     def verification_url(self, code: str) -> str:
-        return f"{self.public_url}/api/v1/documents/verify/{code}"
+        return verification_url(self.public_url, code)
 
     def _render(
         self, form_code: str, composed: Composition, code: str, data: dict[str, Any] | None = None
@@ -192,6 +192,11 @@ class Issuer:
         output = io.BytesIO()
         template.save(output)
         return output.getvalue(), _template_name(path, self.templates_dir), template_sha256(path)
+
+
+def verification_url(public_url: str, code: str) -> str:
+    """The public page a document's QR code leads to."""
+    return f"{public_url.rstrip('/')}/api/v1/documents/verify/{code}"
 
 
 def template_sha256(path: Path) -> str:
@@ -220,7 +225,7 @@ def _template_name(path: Path, shipped: Path) -> str:
     return path.name if path.parent == shipped else str(path)
 
 
-def _canonical(data: Mapping[str, Any]) -> bytes:
+def canonical_json(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 

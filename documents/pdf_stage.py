@@ -53,15 +53,17 @@ class PdfOutcome:
     detail: str
 
 
-def pdf_request(document_id: int, dossier_id: str, history_seq: int, now: datetime) -> Record:
-    """The outbox row asking for a document's signed PDF, written in the transaction that issues it."""
+def pdf_request(document_id: int, dossier_id: str | None, history_seq: int | None, now: datetime) -> Record:
+    """The outbox row asking for a document's signed PDF, written in the transaction that issues it (a document
+    of no dossier's, such as a periodic report, has no step)."""
+    origin = f"{dossier_id}:{history_seq}" if dossier_id is not None else "report"
     return {
         "dossier_id": dossier_id,
         "history_seq": history_seq,
         "kind": PDF_KIND,
         "name": str(document_id),
         "payload": {"document_id": document_id},
-        "idempotency_key": f"{dossier_id}:{history_seq}:{PDF_KIND}:{document_id}",
+        "idempotency_key": f"{origin}:{PDF_KIND}:{document_id}",
         "status": "pending",
         "attempts": 0,
         "created_at": now,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -27,11 +28,15 @@ from openpyxl.utils import get_column_letter
 
 from documents.catalogue import document_rules
 from documents.compose import _parent_line, _place_name
+from documents.context import number_symbol
 from documents.layout import FONT, MOTTO, NATIONAL_TITLE, _name_font, _page, _styles
 
 Record = dict[str, Any]
 CHART_DPI = 150
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_DOC_TYPE = "BC"
+"""The kind of document a report is (config/documents.yaml: "Báo cáo")."""
+DRAFT_NOTE = "Bản lập theo yêu cầu để theo dõi: chưa đánh số, chưa ký số, không thay cho báo cáo định kỳ đã ban hành."
 
 
 def _label(text: str, width: int = 28) -> str:
@@ -70,12 +75,35 @@ def chart(plan: Record, fmt: str = "png") -> bytes:
         plt.close(figure)
 
 
-def report_heading(unit: Record, province_code: str) -> tuple[str, str, str]:
-    """The reporting unit's name, its parent agency line (config/documents.yaml) and the place of the date line."""
+@dataclass(frozen=True)
+class ReportHeading:
+    """Who reports, as the heading of the document says it."""
+
+    agency: str
+    parent_agency: str
+    place: str
+    """Where the date line says the report was made."""
+    agency_abbr: str
+    """The unit's part of the number symbol (``BC-CAT``)."""
+
+
+@dataclass(frozen=True)
+class IssuedMark:
+    """What an issued report carries and a draft does not: its number and the QR code of its verification page."""
+
+    number_symbol: str
+    verification_url: str
+    qr_png: bytes
+
+
+def report_heading(unit: Record, province_code: str) -> ReportHeading:
+    """The reporting unit's name, its parent agency line and abbreviation (config/documents.yaml) and the place
+    of the date line."""
     agency = document_rules().agency(str(unit["kind"]))
     place_unit = {**unit, "province_code": unit.get("province_code") or province_code}
     parent = _parent_line(agency.parent, place_unit) if place_unit.get("province_code") else agency.parent
-    return str(unit["name"]), parent, _place_name(place_unit, {"province_code": province_code})
+    place = _place_name(place_unit, {"province_code": province_code})
+    return ReportHeading(str(unit["name"]), parent, place, agency.abbr)
 
 
 # -- xlsx ------------------------------------------------------------------------------------------------------
@@ -118,7 +146,7 @@ def report_xlsx(plan: Record, figures: Sequence[Record], *, public_url: str | No
     numbers.column_dimensions["A"].width = 60
     numbers.column_dimensions["D"].width = 80
 
-    by_commune = [a for a in figures if "commune" in a["breakdowns"] and a["measure"] in ("stock", "flow")]
+    by_commune = [a for a in figures if "commune" in a["breakdowns"] and a["measure"] in ("stock", "flow", "during")]
     communes = sorted({g["key"]: g["title"] for a in by_commune for g in a["breakdowns"]["commune"]}.items())
     table = book.create_sheet("Theo xã")
     table.append(["Mã xã", "Xã, phường", *[a["title"] for a in by_commune]])
@@ -154,21 +182,29 @@ def _drill_down(public_url: str, answer: Record, commune_code: str) -> str:
 
 
 def report_docx(
-    plan: Record, figures: Sequence[Record], *, agency: str, parent_agency: str, place: str, on: date
+    plan: Record, figures: Sequence[Record], heading: ReportHeading, *, on: date, issued: IssuedMark | None = None
 ) -> bytes:
     """A report in the decree's layout: agency and national headers, number line and date, title, the table of
-    targets, the chart, the table of statistics, recipients and signature blocks (left for the signer)."""
+    targets, the chart, the table of statistics, recipients and signature blocks (left for the signer). An issued
+    report carries its number and, at the end, the QR code and address of its verification page; a draft (made on
+    request) a blank number and a line saying it was not issued."""
     document = Document()
     _styles(document)
     _page(document.sections[0])
     header = document.add_table(rows=3, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _cell(header.cell(0, 0), parent_agency.upper(), size=12)
-    _cell(header.cell(1, 0), agency.upper(), size=12, bold=True)
+    _cell(header.cell(0, 0), heading.parent_agency.upper(), size=12)
+    _cell(header.cell(1, 0), heading.agency.upper(), size=12, bold=True)
     _cell(header.cell(0, 1), NATIONAL_TITLE, size=12, bold=True)
     _cell(header.cell(1, 1), MOTTO, size=13, bold=True)
-    _cell(header.cell(2, 0), "Số:      /BC-", size=13)
-    _cell(header.cell(2, 1), f"{place}, ngày {on.day:02d} tháng {on.month:02d} năm {on.year}", size=13, italic=True)
+    symbol = issued.number_symbol if issued is not None else number_symbol(None, REPORT_DOC_TYPE, heading.agency_abbr)
+    _cell(header.cell(2, 0), f"Số: {symbol}", size=13)
+    _cell(
+        header.cell(2, 1),
+        f"{heading.place}, ngày {on.day:02d} tháng {on.month:02d} năm {on.year}",
+        size=13,
+        italic=True,
+    )
     for row in header.rows:
         row.cells[0].width, row.cells[1].width = Cm(6.0), Cm(10.5)
     _paragraph(document, "BÁO CÁO", size=14, bold=True, before=12)
@@ -198,6 +234,11 @@ def report_docx(
     closing = document.add_table(rows=1, cols=2)
     _cell(closing.cell(0, 0), "Nơi nhận:\n- Như trên;\n- Lưu: VT.", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     _cell(closing.cell(0, 1), "THỦ TRƯỞNG ĐƠN VỊ", size=13, bold=True)
+    if issued is None:
+        _paragraph(document, DRAFT_NOTE, size=11, before=12, italic=True)
+    else:
+        document.add_picture(io.BytesIO(issued.qr_png), width=Cm(2.2))
+        _paragraph(document, f"Xác minh văn bản: {issued.verification_url}", size=9, italic=True)
     output = io.BytesIO()
     document.save(output)
     return output.getvalue()
@@ -217,6 +258,7 @@ def _paragraph(
     *,
     size: int,
     bold: bool = False,
+    italic: bool = False,
     before: int = 0,
     after: int = 0,
     align: Any = WD_ALIGN_PARAGRAPH.CENTER,
@@ -225,7 +267,7 @@ def _paragraph(
     paragraph.alignment = align
     paragraph.paragraph_format.space_before, paragraph.paragraph_format.space_after = Pt(before), Pt(after)
     run = paragraph.add_run(text)
-    run.font.size, run.font.bold, run.font.name = Pt(size), bold, FONT
+    run.font.size, run.font.bold, run.font.italic, run.font.name = Pt(size), bold, italic, FONT
     _name_font(run._r.get_or_add_rPr())
 
 

@@ -171,6 +171,7 @@ class DossierEngine:
         occurred_on: date | None = None,
         idempotency_key: str | None = None,
         version: str | None = None,
+        parent_id: str | None = None,
     ) -> str:
         """Open a dossier; the version and regime are those in force on ``occurred_on``, the day of the fact
         that opens the matter (today when not given).
@@ -179,6 +180,11 @@ class DossierEngine:
         it is repeated. A second open dossier of the same procedure for the same person, within the
         officer's jurisdiction, is refused with a pointer to the open one. ``version`` pins another version
         than the one in force (replaying recorded steps against a candidate version).
+
+        ``parent_id`` opens the follow-up that the step into that dossier's present state starts, when the
+        step was taken on paper (a register): linked to its parent and carrying the facts its procedure
+        inherits, as ``open_followup`` opens one. The officer must be one who may take that step on the
+        parent; a parent starts a procedure once, so the follow-up already opened is answered again.
         """
         now = self.clock.now()
         today = now.astimezone(VN_TZ).date()
@@ -194,7 +200,10 @@ class DossierEngine:
         place = commune(subject.commune_code)
         _check_subject(subject, today)
         _check_age(definition, subject.date_of_birth, fact_day)
-        require_role(self.rulebook.regimes, actor, definition.opening_roles, today, "mở hồ sơ thủ tục này")
+        if parent_id is None:
+            require_role(self.rulebook.regimes, actor, definition.opening_roles, today, "mở hồ sơ thủ tục này")
+        else:
+            parent_id = require_dossier_id(parent_id)
         # A unit that acts only where designated (a health facility receiving a voluntary applicant from
         # anywhere) is designated by opening the dossier itself.
         parties: dict[str, str] = {}
@@ -205,7 +214,7 @@ class DossierEngine:
         new_dossier = {"parties": parties, "province_code": place.province_code, "commune_code": place.code}
         require_jurisdiction(self.rulebook.regimes, actor, new_dossier)
         regime = self.rulebook.regimes.regime_at(fact_day).key
-        request_hash = _request_hash(procedure_code, subject, occurred_on)
+        request_hash = _request_hash(procedure_code, subject, occurred_on, parent_id)
         if idempotency_key is not None:
             _check_idempotency_key(idempotency_key)
         dossier_id = str(uuid.uuid4())
@@ -222,6 +231,11 @@ class DossierEngine:
                     earlier = _earlier_request(repo, actor, idempotency_key, request_hash)
                     if earlier is not None:
                         return earlier
+                facts: dict[str, Any] = {}
+                if parent_id is not None:
+                    facts, followup = self._chained_from(repo, actor, parent_id, person_id, definition, today)
+                    if followup is not None:
+                        return followup
                 self._refuse_second_open(repo, actor, person_id, definition)
                 self._write_opening(
                     repo,
@@ -231,13 +245,13 @@ class DossierEngine:
                         person_id=person_id,
                         place=place,
                         parties=parties,
-                        facts={},
+                        facts=facts,
                         subject=_subject_snapshot(subject),
                         actor=actor,
                         regime=regime,
                         now=now,
                         occurred_on=occurred_on,
-                        parent_id=None,
+                        parent_id=parent_id,
                     ),
                 )
                 if stored is not None and not _same_person(stored, subject):
@@ -571,6 +585,44 @@ class DossierEngine:
                 {"rule_id": rule.id, "before": deadline["due_at"].isoformat(), "after": planned.due_at.isoformat()}
             )
         return changes
+
+    def _chained_from(
+        self,
+        repo: Repository,
+        actor: Actor,
+        parent_id: str,
+        person_id: int,
+        definition: ProcedureDefinition,
+        today: date,
+    ) -> tuple[dict[str, Any], str | None]:
+        """For a follow-up opened by an officer: the facts it inherits from its parent, and the follow-up of
+        this procedure the parent already has, if any."""
+        parent = repo.dossier(parent_id)
+        if parent is None:
+            raise dossier_not_found(parent_id)
+        if parent["person_id"] != person_id:
+            raise InvalidInputError("Hồ sơ trước là của người khác", field="parent_id")
+        require_jurisdiction(self.rulebook.regimes, actor, parent)
+        before = self.rulebook.pinned(parent["procedure_code"], parent["procedure_version"]).definition
+        steps = [
+            transition
+            for _, dest, transition in before.edges()
+            if dest == parent["state"]
+            and any(start.procedure == definition.code and not start.external for start in transition.start_procedures)
+        ]
+        if not steps:
+            raise ConflictError(
+                f"Hồ sơ '{before.title_vi}' ở trạng thái '{before.states[parent['state']].title_vi}' "
+                f"không mở tiếp thủ tục {definition.title_vi}",
+                field="parent_id",
+            )
+        roles = {role for transition in steps for role in transition.roles}
+        require_role(self.rulebook.regimes, actor, roles, today, "mở hồ sơ tiếp nối thủ tục này")
+        for other in repo.dossiers_of_person(person_id):
+            if other["parent_id"] == parent_id and other["procedure_code"] == definition.code:
+                return {}, str(other["id"])
+        facts = {name: parent["facts"][name] for name in definition.inherited_facts if name in parent["facts"]}
+        return facts, None
 
     def _refuse_second_open(
         self, repo: Repository, actor: Actor, person_id: int, definition: ProcedureDefinition
@@ -1158,12 +1210,14 @@ def _subject_snapshot(subject: SubjectInput) -> dict[str, Any]:
     }
 
 
-def _request_hash(procedure_code: str, subject: SubjectInput, occurred_on: date | None) -> str:
-    content = {
+def _request_hash(procedure_code: str, subject: SubjectInput, occurred_on: date | None, parent_id: str | None) -> str:
+    content: dict[str, Any] = {
         "procedure": procedure_code,
         "subject": _subject_snapshot(subject),
         "occurred_on": occurred_on.isoformat() if occurred_on else None,
     }
+    if parent_id is not None:
+        content["parent_id"] = parent_id
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -7,9 +7,17 @@ An indicator counts **persons** (each once per period, however many dossiers the
   the period (its state then, from the history — not today's);
 - ``flow``: persons with a step of one of the named events (optionally only into the named states) during the
   period;
+- ``during``: persons with a dossier of the named procedures that stood in one of the named states at any instant
+  of the period — in it at the start, or stepped into it during the period, whatever the step (a state listed
+  under ``entered_states`` counts only when stepped into during the period: a final state, in which a dossier
+  stays for good once it ended there);
 - ``ratio``: one indicator over another, in per cent, both over the same period and place;
 - ``deadline_on_time``: time limits of the named procedures that closed during the period, and the share of
-  them met in time (counted per time limit, not per person).
+  them met in time (counted per time limit, not per person);
+- ``per_staff``: at each facility, the residents counted by one or more indicators broken down by facility
+  (groups, each with its own norm: at most so many residents of the group per officer) per active officer of the
+  named roles, the officers the norms call for (Σ residents of a group / its norm) and whether the facility has
+  fewer.
 
 Each indicator has dated versions: the one in force on the last day of a period counts it, so a population that
 changed with the law (new states, new procedure versions) keeps one series.
@@ -32,7 +40,7 @@ from states.yaml_loading import load_coded_models, load_model
 INDICATORS_DIR = CONFIG_DIR / "indicators"
 PERIODS_FILE = "periods.yaml"
 
-Measure = Literal["stock", "flow", "ratio", "deadline_on_time", "per_staff"]
+Measure = Literal["stock", "flow", "during", "ratio", "deadline_on_time", "per_staff"]
 Breakdown = Literal["commune", "province", "sex", "age_group", "facility", "substance"]
 PeriodKind = Literal["month", "quarter", "half_year", "year"]
 
@@ -46,11 +54,23 @@ class PopulationPart(_Strict):
 
     procedure: str = Field(min_length=1)
     states: tuple[str, ...] = ()
-    """``stock``: the states counted at the end of the period; ``flow``: if given, only steps into them."""
+    """``stock``: the states counted at the end of the period; ``flow``: if given, only steps into them;
+    ``during``: the states counted at any instant of the period."""
+    entered_states: tuple[str, ...] = ()
+    """``during``: states counted only when a step leads into them during the period, not when the dossier
+    already stood in them at its start (a final state such as a hand-over, in which a dossier stays for good)."""
     events: tuple[str, ...] = ()
     """``flow``: the steps counted during the period."""
     facility_party: str | None = None
     """The party of the dossier naming the facility (``facility`` breakdown), e.g. ``rehab_facility``."""
+
+
+class ResidentGroup(_Strict):
+    """``per_staff``: one group of residents, counted by an indicator broken down by facility, and the norm of
+    the group: at most this many of its residents per officer."""
+
+    indicator: str = Field(min_length=1)
+    norm: int = Field(ge=1)
 
 
 class IndicatorVersion(_Strict):
@@ -59,19 +79,25 @@ class IndicatorVersion(_Strict):
     population: tuple[PopulationPart, ...] = ()
     numerator: str | None = None
     denominator: str | None = None
+    residents: tuple[ResidentGroup, ...] = ()
+    """``per_staff``: the groups of residents of a facility, each with its norm."""
     staff_roles: tuple[str, ...] = ()
     """``per_staff``: the roles whose active officers at a facility are its staff."""
-    norm: int | None = Field(default=None, ge=1)
-    """``per_staff``: at most this many counted per officer."""
 
     @model_validator(mode="after")
     def _shape(self) -> IndicatorVersion:
         if self.measure == "per_staff":
-            if not self.numerator or not self.staff_roles or self.denominator or self.population or self.norm is None:
-                raise ValueError("chỉ tiêu theo cán bộ cần numerator, staff_roles và norm, không có population")
+            if not self.residents or not self.staff_roles or self.numerator or self.denominator or self.population:
+                raise ValueError(
+                    "chỉ tiêu theo cán bộ cần residents (các nhóm học viên, mỗi nhóm một định mức) và staff_roles, "
+                    "không có numerator, denominator, population"
+                )
+            groups = [g.indicator for g in self.residents]
+            if len(set(groups)) != len(groups):
+                raise ValueError("mỗi nhóm học viên (residents) chỉ được nêu một lần")
             return self
-        if self.staff_roles or self.norm is not None:
-            raise ValueError("staff_roles và norm chỉ dành cho chỉ tiêu theo cán bộ (measure: per_staff)")
+        if self.staff_roles or self.residents:
+            raise ValueError("staff_roles và residents chỉ dành cho chỉ tiêu theo cán bộ (measure: per_staff)")
         if self.measure == "ratio":
             if not self.numerator or not self.denominator or self.population:
                 raise ValueError("chỉ tiêu tỷ lệ cần numerator và denominator, không có population")
@@ -81,8 +107,15 @@ class IndicatorVersion(_Strict):
         if not self.population:
             raise ValueError("cần ít nhất một phần population")
         for part in self.population:
+            if part.entered_states and self.measure != "during":
+                raise ValueError(f"{part.procedure}: entered_states chỉ dành cho chỉ tiêu trong kỳ (measure: during)")
             if self.measure == "stock" and (not part.states or part.events):
                 raise ValueError(f"{part.procedure}: chỉ tiêu tồn (stock) đếm theo states, không theo events")
+            if self.measure == "during" and (not (part.states or part.entered_states) or part.events):
+                raise ValueError(
+                    f"{part.procedure}: chỉ tiêu trong kỳ (during) đếm theo states (hoặc entered_states), "
+                    "không theo events"
+                )
             if self.measure == "flow" and not part.events:
                 raise ValueError(f"{part.procedure}: chỉ tiêu phát sinh (flow) cần events")
             if self.measure == "deadline_on_time" and (part.events or part.states):
@@ -179,12 +212,7 @@ class IndicatorCatalogue(_Strict):
                         problems.append(f"{where}: tỷ lệ nêu chỉ tiêu không có '{name}'")
                     elif name is not None and self.indicators[name].versions[0].measure in ("ratio", "per_staff"):
                         problems.append(f"{where}: tỷ lệ của tỷ lệ '{name}' không được hỗ trợ")
-                    elif (
-                        name is not None
-                        and version.measure == "per_staff"
-                        and "facility" not in self.indicators[name].breakdowns
-                    ):
-                        problems.append(f"{where}: '{name}' không chia theo cơ sở (facility)")
+                problems += self._check_residents(where, version)
                 for part in version.population:
                     if part.procedure not in procedures:
                         problems.append(f"{where}: không có thủ tục '{part.procedure}'")
@@ -192,10 +220,27 @@ class IndicatorCatalogue(_Strict):
                     versions = list(procedures[part.procedure])
                     known_states = set().union(*(states for states, _ in versions))
                     known_events = set().union(*(events for _, events in versions))
-                    for state in sorted(set(part.states) - known_states):
+                    for state in sorted(set(part.states + part.entered_states) - known_states):
                         problems.append(f"{where}: thủ tục {part.procedure} không có trạng thái '{state}'")
                     for event in sorted(set(part.events) - known_events):
                         problems.append(f"{where}: thủ tục {part.procedure} không có sự kiện '{event}'")
+        return problems
+
+    def _check_residents(self, where: str, version: IndicatorVersion) -> list[str]:
+        """Each group of a ``per_staff`` version is an indicator counting persons by facility."""
+        problems = []
+        for group in version.residents:
+            name = group.indicator
+            if name not in self.indicators:
+                problems.append(f"{where}: nhóm học viên nêu chỉ tiêu không có '{name}'")
+                continue
+            counted = self.indicators[name]
+            if any(v.measure not in ("stock", "flow", "during") for v in counted.versions):
+                problems.append(f"{where}: nhóm học viên '{name}' phải là chỉ tiêu đếm người (stock, flow, during)")
+            elif "facility" not in counted.breakdowns:
+                problems.append(f"{where}: '{name}' không chia theo cơ sở (facility)")
+            elif any(not any(p.facility_party for p in v.population) for v in counted.versions):
+                problems.append(f"{where}: '{name}' không nêu bên chỉ cơ sở (facility_party)")
         return problems
 
 

@@ -171,6 +171,12 @@ def _answer(row: Record, plan: ReportPlan, now: datetime) -> Record:
         "produced_at": produced_at.isoformat() if produced_at is not None else None,
         "xlsx_sha256": row["xlsx_sha256"],
         "docx_sha256": row["docx_sha256"],
+        "document_id": row["document_id"],
+        "number_symbol": row["number_symbol"],
+        "verification_code": row["verification_code"],
+        "pdf_status": row["pdf_status"],
+        "pdf_note": row["pdf_note"],
+        "signer_subject": row["signer_subject"],
     }
 
 
@@ -186,18 +192,28 @@ def periodic_reports(
 def periodic_report_file(
     repo: Repository, rulebook: Rulebook, actor: Actor, report_id: int, kind: str, read: Callable[[str], bytes]
 ) -> tuple[str, bytes]:
-    """The stored file of a produced report of the officer's province, only while it hashes to what was recorded."""
+    """The stored file (``xlsx``, ``docx`` or the signed ``pdf``) of a produced report of the officer's province,
+    only while it hashes to what was recorded."""
     row = repo.reports.report(report_id)
     sight = sight_of(rulebook.regimes, actor)
     if row is None or (sight.territory != "all" and row["province_code"] != sight.province_code):
         raise NotFoundError(f"Không có báo cáo định kỳ số {report_id}", field="report_id")
-    name = row[f"{kind}_name"]
-    if row["status"] != "produced" or name is None:
+    name, digest = (
+        (row["pdf_path"], row["pdf_sha256"]) if kind == "pdf" else (row[f"{kind}_name"], row[f"{kind}_sha256"])
+    )
+    if row["status"] != "produced" or row["docx_name"] is None:
         raise ConflictError(f"Báo cáo định kỳ số {report_id} chưa được lập: {row['last_error'] or 'đang chờ đến lượt'}")
+    if name is None:
+        waiting = row["pdf_note"] or "đang chờ chuyển đổi và ký số"
+        if row["document_id"] is None:
+            waiting = "báo cáo được lập trước khi báo cáo định kỳ được ban hành thành văn bản có số và ký số"
+        raise ConflictError(
+            f"Báo cáo định kỳ số {report_id} chưa có bản PDF ký số: {waiting}", pdf_status=row["pdf_status"]
+        )
     try:
         content = read(str(name))
     except OSError:
         raise ConflictError("Không đọc được tệp lưu trữ của báo cáo") from None
-    if hashlib.sha256(content).hexdigest() != row[f"{kind}_sha256"]:
+    if hashlib.sha256(content).hexdigest() != digest:
         raise ConflictError("Tệp lưu trữ của báo cáo đã bị thay đổi sau khi lập: không còn khớp với mã SHA-256 đã ghi")
-    return str(name).rsplit("/", 1)[-1], content
+    return f"bao-cao-{row['province_code']}-{row['period']}-{row['schedule']}.{kind}", content

@@ -1,9 +1,11 @@
 """Importing the registers of drug users and addicts that provinces keep in spreadsheets
 (``config/registers/<code>.yaml``): every row is checked first — its identity number against the birth date, its
-commune against today's communes of the province (a merged one named with what it became), its dates, its
-status, a person listed twice, a number already recorded for someone else — and each row that cannot be placed is
-listed with its cell. Rows that can are then opened through the engine and placed at the stage the register
-records, each with an idempotency key made of the file's SHA-256 and the row, so an interrupted import run again
+commune against today's communes of the province (a former one that became exactly one of today's is placed there
+and the officer told; one divided among several is refused with them), its dates, its status, a person listed
+twice, a number already recorded for someone else — and each row that cannot be placed is listed with its cell.
+Rows that can are then opened through the engine and placed at the stage the register records — and, when the
+status says so, at the follow-ups that stage starts (an addict's voluntary rehab), each linked to the dossier before
+it — each with an idempotency key made of the file's SHA-256 and the row, so an interrupted import run again
 creates nothing twice, and a person is never created twice (persons are found by their identity number)."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +28,13 @@ from states.definitions import REGISTER_IMPORTED
 from states.engine import DossierEngine, SubjectInput
 from states.errors import ConflictError, HosoError, InvalidInputError
 from states.identity import id_number_problem
-from states.places import commune, province_name
+from states.places import Commune, commune, province_name
 from states.procedures import Rulebook
 from states.store.repository import Repository
 from states.target_files import Cell
 from states.targets import province_of
 from states.texts import name_key, text_problem
-from states.units_data import default_units
+from states.units_data import FormerCommune, default_units
 from states.yaml_loading import load_coded_models
 
 REGISTERS_DIR = CONFIG_DIR / "registers"
@@ -44,11 +47,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RegisterPlacement(_Strict):
+    procedure: str
+    state: str
+
+
 class RegisterStatus(_Strict):
     labels: tuple[str, ...] = Field(min_length=1)
     title_vi: str = Field(min_length=1)
     procedure: str
     state: str
+    then: tuple[RegisterPlacement, ...] = ()
+    """Further dossiers the status becomes, each the follow-up that the stage before it starts (a person
+    determined addicted must register voluntary rehab), linked to it as the engine links a follow-up."""
+
+    @property
+    def placements(self) -> tuple[RegisterPlacement, ...]:
+        return (RegisterPlacement(procedure=self.procedure, state=self.state), *self.then)
 
 
 class RegisterLayout(_Strict):
@@ -65,11 +80,25 @@ class RegisterLayout(_Strict):
         problems = [f"{self.code}: thiếu cột '{name}'" for name in REQUIRED if name not in self.columns]
         problems += [f"{self.code}: cột lạ '{name}'" for name in self.columns if name not in FIELDS]
         for status in self.statuses:
-            versions = rulebook.procedures.get(status.procedure)
-            if not versions:
-                problems.append(f"{self.code}: không có thủ tục '{status.procedure}'")
-            elif not any(status.state in v.definition.states for v in versions):
-                problems.append(f"{self.code}: thủ tục {status.procedure} không có trạng thái '{status.state}'")
+            placements = status.placements
+            for placement in placements:
+                versions = rulebook.procedures.get(placement.procedure)
+                if not versions:
+                    problems.append(f"{self.code}: không có thủ tục '{placement.procedure}'")
+                elif not any(placement.state in v.definition.states for v in versions):
+                    problems.append(
+                        f"{self.code}: thủ tục {placement.procedure} không có trạng thái '{placement.state}'"
+                    )
+            for before, after in pairwise(placements):
+                if not any(
+                    dest == before.state and any(start.procedure == after.procedure for start in t.start_procedures)
+                    for v in rulebook.procedures.get(before.procedure, [])
+                    for _, dest, t in v.definition.edges()
+                ):
+                    problems.append(
+                        f"{self.code}: trạng thái '{before.state}' của thủ tục {before.procedure} "
+                        f"không mở tiếp thủ tục {after.procedure}"
+                    )
         return problems
 
     def status_of(self, text: str) -> RegisterStatus | None:
@@ -82,11 +111,28 @@ def load_registers(directory: Path = REGISTERS_DIR) -> dict[str, RegisterLayout]
     return load_coded_models(directory, RegisterLayout)
 
 
-def register_layout(code: str) -> RegisterLayout:
+def register_layout(code: str, rulebook: Rulebook | None = None) -> RegisterLayout:
+    """The layout, checked against the procedures when a rulebook is given."""
     layouts = load_registers()
     if code not in layouts:
         raise InvalidInputError(f"Không có mẫu danh sách '{code}' (có: {', '.join(sorted(layouts))})", field="layout")
+    problems = layouts[code].check(rulebook) if rulebook is not None else []
+    if problems:
+        raise InvalidInputError(f"Mẫu danh sách không khớp các thủ tục: {'; '.join(problems)}", field="layout")
     return layouts[code]
+
+
+def status_outcomes(layout: RegisterLayout, rulebook: Rulebook, on: date) -> list[str]:
+    """What each status of the layout becomes, in words: the dossiers opened and the stage each is placed at."""
+    lines = []
+    for status in layout.statuses:
+        placed = []
+        for placement in status.placements:
+            definition = rulebook.in_force(placement.procedure, on).definition
+            state = definition.states[placement.state].title_vi
+            placed.append(f"hồ sơ «{definition.title_vi}» ở giai đoạn «{state}»")
+        lines.append(f"Tình trạng '{status.labels[0]}' ({status.title_vi}) → " + ", rồi ".join(placed))
+    return lines
 
 
 # -- checking --------------------------------------------------------------------------------------------------
@@ -108,6 +154,8 @@ class PlacedRow:
     subject: SubjectInput
     status: RegisterStatus
     since: date
+    commune_as_written: str | None = None
+    """The commune as the register writes it, when it is a former one placed in what it became."""
 
 
 @dataclass
@@ -118,6 +166,8 @@ class RegisterCheck:
     rows: int = 0
     placed: list[PlacedRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)
+    """What was changed in rows that are placed (a former commune placed in the one it became), with the cell."""
 
     def add(self, problem: RowProblem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -227,7 +277,13 @@ def _check_row(
         )
         if sex is None:
             problem("sex", f"Giới tính '{cells['sex'].text.strip()}' không hợp lệ (Nam hoặc Nữ)")
-    place = _commune(checked.province_code, cells["commune"].text, problem)
+    mapped: list[RowProblem] = []
+    place = _commune(
+        checked.province_code,
+        cells["commune"].text,
+        problem,
+        lambda message: mapped.append(RowProblem(number, cells["commune"].ref, message)),
+    )
     status = layout.status_of(cells["status"].text)
     if status is None:
         choices = "; ".join(s.labels[0] for s in layout.statuses)
@@ -256,10 +312,14 @@ def _check_row(
     if found or place is None or status is None or not isinstance(born, date) or not isinstance(since, date):
         return None
     subject = SubjectInput(full_name=full_name, date_of_birth=born, id_number=id_number, commune_code=place, sex=sex)
-    return PlacedRow(number, subject, status, since)
+    checked.notes.extend(mapped)
+    as_written = " ".join(cells["commune"].text.split()) if mapped else None
+    return PlacedRow(number, subject, status, since, as_written)
 
 
-def _commune(province_code: str, text: str, problem: Callable[[str, str], None]) -> str | None:
+def _commune(
+    province_code: str, text: str, problem: Callable[[str, str], None], mapped: Callable[[str], None]
+) -> str | None:
     text = text.strip()
     if re.fullmatch(r"\d{5}", text):
         try:
@@ -274,13 +334,30 @@ def _commune(province_code: str, text: str, problem: Callable[[str, str], None])
     found = units.commune_named(province_code, text)
     if found is not None:
         return found.code
-    became = units.former_commune_named(province_code, text)
-    if became:
-        names = ", ".join(ref.name for ref in became)
-        problem("commune", f"'{text}' đã sáp nhập từ 01/07/2025 vào {names}: ghi theo đơn vị hiện nay")
-    else:
+    former = units.former_commune(province_code, text)
+    if former is None:
         problem("commune", f"Không có xã, phường '{text}' trong {province_name(province_code)}")
-    return None
+        return None
+    successor = _sole_successor(former, province_code)
+    if successor is None:
+        names = ", ".join(ref.name for ref in former.successors)
+        rest = "" if former.complete else " và xã, phường khác chưa có trong dữ liệu"
+        problem(
+            "commune",
+            f"'{text}' đã được chia từ 01/07/2025 vào {names}{rest}: ghi xã, phường hiện nay nơi người này cư trú",
+        )
+        return None
+    unverified = "" if former.verified else " (dữ liệu sáp nhập chưa kiểm chứng)"
+    mapped(f"'{text}' đã sáp nhập vào {successor.name} từ 01/07/2025 — xếp vào {successor.name}{unverified}")
+    return successor.code
+
+
+def _sole_successor(former: FormerCommune, province_code: str) -> Commune | None:
+    """Today's commune of the province a former commune wholly became; None when it was divided."""
+    if former.split or len(former.successors) != 1:
+        return None
+    place = commune(former.successors[0].code)
+    return place if place.province_code == province_code else None
 
 
 # -- importing -------------------------------------------------------------------------------------------------
@@ -293,16 +370,18 @@ class ImportReport:
     already: list[tuple[int, str]] = field(default_factory=list)
     """Rows whose person already has an open dossier of the procedure (row, why)."""
     refused: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)
+    """What was changed in the rows placed (a former commune placed in the one it became), with the cell."""
 
 
-def _imported_before(engine: DossierEngine, row: PlacedRow, sha256: str) -> str | None:
-    """The dossier this row of this file was placed as, if it already was."""
+def _imported_before(engine: DossierEngine, row: PlacedRow, procedure: str, sha256: str) -> str | None:
+    """The dossier of the procedure this row of this file was placed as, if it already was."""
     with engine.db.reading() as repo:
         person = repo.person_by_id_number(row.subject.id_number)
         if person is None:
             return None
         for dossier in repo.dossiers_of_person(int(person["id"])):
-            if dossier["procedure_code"] != row.status.procedure:
+            if dossier["procedure_code"] != procedure:
                 continue
             for entry in repo.history(str(dossier["id"]))[1:3]:
                 payload = entry["payload"]
@@ -322,40 +401,70 @@ def import_register(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Open and place every row that could be placed; a row the engine refuses is reported, not retried. Only a
-    province-level officer (or a national one) imports a province's register."""
+    """Open and place every row that could be placed — the dossier its status becomes, then each follow-up the
+    status lists, opened as the follow-up of the one before; a row the engine refuses is reported, not retried.
+    Only a province-level officer (or a national one) imports a province's register."""
     province_of(engine.rulebook, actor, checked.province_code, what="danh sách")
+    problems = checked.layout.check(engine.rulebook)
+    if problems:
+        raise InvalidInputError(f"Mẫu danh sách không khớp các thủ tục: {'; '.join(problems)}", field="layout")
     report = ImportReport()
+    placed_rows = {row.row for row in checked.placed}
+    report.notes = [note for note in checked.notes if note.row in placed_rows]
     for done, row in enumerate(checked.placed, start=1):
-        key = f"register:{checked.sha256[:40]}:{row.row}"
-        earlier = _imported_before(engine, row, checked.sha256)
-        if earlier is not None:
-            # Imported from this file before, by this or another officer: the same dossier, not a second one.
-            report.created.append(earlier)
-            if progress is not None:
-                progress(done)
-            continue
-        source = {
-            "register": checked.layout.code,
-            "file": file_name[:200],
-            "file_sha256": checked.sha256,
-            "row": row.row,
-            "status": row.status.title_vi,
-            "since": row.since.isoformat(),
-        }
-        try:
-            dossier_id = engine.open_dossier(
-                actor, row.status.procedure, row.subject, occurred_on=row.since, idempotency_key=key
-            )
-            engine.place_from_register(actor, dossier_id, state=row.status.state, occurred_on=row.since, source=source)
-            report.created.append(dossier_id)
-        except ConflictError as error:
-            if "open_dossier_id" in error.details:
-                report.already.append((row.row, error.message))
-            else:
-                report.refused.append((row.row, error.message))
-        except HosoError as error:
-            report.refused.append((row.row, error.message))
+        parent: str | None = None
+        for step, placement in enumerate(row.status.placements):
+            parent = _place(engine, actor, checked, file_name, row, placement, parent if step else None, report)
+            if parent is None:
+                break  # nothing to link a follow-up to
         if progress is not None:
             progress(done)
     return report
+
+
+def _place(
+    engine: DossierEngine,
+    actor: Actor,
+    checked: RegisterCheck,
+    file_name: str,
+    row: PlacedRow,
+    placement: RegisterPlacement,
+    parent: str | None,
+    report: ImportReport,
+) -> str | None:
+    """Open and place one dossier of a row (the follow-up of ``parent`` when given); its id, or None when it
+    could not be placed (reported)."""
+    earlier = _imported_before(engine, row, placement.procedure, checked.sha256)
+    if earlier is not None:
+        # Imported from this file before, by this or another officer: the same dossier, not a second one.
+        report.created.append(earlier)
+        return earlier
+    key = f"register:{checked.sha256[:40]}:{row.row}"
+    if parent is not None:
+        key += f":{placement.procedure}"
+    source: dict[str, Any] = {
+        "register": checked.layout.code,
+        "file": file_name[:200],
+        "file_sha256": checked.sha256,
+        "row": row.row,
+        "status": row.status.title_vi,
+        "since": row.since.isoformat(),
+    }
+    if row.commune_as_written is not None:
+        source["commune_as_written"] = row.commune_as_written[:200]
+    try:
+        dossier_id = engine.open_dossier(
+            actor, placement.procedure, row.subject, occurred_on=row.since, idempotency_key=key, parent_id=parent
+        )
+        engine.place_from_register(actor, dossier_id, state=placement.state, occurred_on=row.since, source=source)
+    except ConflictError as error:
+        if "open_dossier_id" in error.details:
+            report.already.append((row.row, error.message))
+        else:
+            report.refused.append((row.row, error.message))
+        return None
+    except HosoError as error:
+        report.refused.append((row.row, error.message))
+        return None
+    report.created.append(dossier_id)
+    return dossier_id

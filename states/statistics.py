@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from states.actors import Actor
@@ -110,7 +111,8 @@ class Memo:
 
 
 def count(repo: Repository, indicator: Indicator, period: Period, area: Area, memo: Memo | None = None) -> Figures:
-    """The units counted for a stock, flow or deadline indicator (a ratio is counted by its two parts)."""
+    """The units counted for a stock, flow, during or deadline indicator (a ratio is counted by its two parts, a
+    per-staff indicator by its groups of residents)."""
     memo = memo if memo is not None else Memo()
     key = (indicator.code, period, area)
     if key not in memo.figures:
@@ -126,11 +128,16 @@ def _count(
     if version.measure in ("ratio", "per_staff"):
         raise InvalidInputError(f"Chỉ tiêu '{indicator.code}' là tỷ lệ: đếm tử số và mẫu số", field="indicator")
     stats = repo.statistics
-    parts = [Part(p.procedure, p.states, p.events, p.facility_party) for p in version.population]
+    parts = [Part(p.procedure, p.states, p.events, p.facility_party, p.entered_states) for p in version.population]
     if version.measure == "stock":
         rows = stats.standing(parts, period.end, among)
     elif version.measure == "flow":
         rows = stats.stepped(parts, period.start, period.end, among)
+    elif version.measure == "during":
+        # In one of the states at the start, or stepped into one during the period: the latest row places them.
+        standing = [p for p in parts if p.states]
+        rows = stats.standing(standing, period.start, among) if standing else []
+        rows += stats.entered(parts, period.start, period.end, among)
     else:
         rows = stats.closed_deadlines(parts, period.start, period.end, area)
     if version.measure == "deadline_on_time":
@@ -325,41 +332,67 @@ def per_staff_answer(
     area: Area,
     memo: Memo | None = None,
 ) -> Record:
-    """Persons counted by the numerator indicator per active officer of each facility, against the norm."""
+    """Residents of each facility (every group's, each counted by its indicator) per active officer, and the
+    officers the groups' norms call for: the facilities of every group's kind in the province, and any other
+    facility with residents."""
     version = indicator.version_on(period.last_day)
-    assert version.numerator is not None and version.norm is not None  # checked on load
-    counted = catalogue.get(version.numerator)
-    figures = count(repo, counted, period, area, memo)
-    parties = [p.facility_party for p in counted.version_on(period.last_day).population if p.facility_party]
-    facilities = set(repo.statistics.units_of_kind(parties[0], area.province_code)) if parties else set()
-    residents = Counter(u.facility for u in figures.counted if u.facility)
-    facilities |= set(residents)
+    residents: dict[str, Counter[str]] = {}
+    facilities: set[str] = set()
+    for group in version.residents:
+        counted = catalogue.get(group.indicator)
+        figures = count(repo, counted, period, area, memo)
+        residents[group.indicator] = Counter(u.facility for u in figures.counted if u.facility)
+        facilities |= set(residents[group.indicator])
+        for kind in sorted(
+            {p.facility_party for p in counted.version_on(period.last_day).population if p.facility_party}
+        ):
+            facilities |= set(repo.statistics.units_of_kind(kind, area.province_code))
     staff = repo.statistics.staff_of(sorted(facilities), version.staff_roles)
-    groups = [
-        {
-            "key": code,
-            "title": _group_title(repo, "facility", code),
-            "value": _per(residents[code], staff.get(code, 0)),
-            "numerator": residents[code],
-            "denominator": staff.get(code, 0),
-            "over_norm": _over_norm(residents[code], staff.get(code, 0), version.norm),
-        }
-        for code in sorted(facilities)
-    ]
-    total_residents, total_staff = sum(residents.values()), sum(staff.values())
+    norms = {g.indicator: g.norm for g in version.residents}
+    rows = []
+    for code in sorted(facilities):
+        here = {name: residents[name][code] for name in norms}
+        rows.append(
+            {
+                "key": code,
+                "title": _group_title(repo, "facility", code),
+                **_staffing(here, staff.get(code, 0), norms),
+            }
+        )
+    whole = {name: sum(counter.values()) for name, counter in residents.items()}
+    needed = sum((_staff_needed(r["residents"], norms) for r in rows), Fraction(0))
+    total_staff = sum(staff.values())
     return {
         **_header(indicator, version, period, area),
-        "value": _per(total_residents, total_staff),
-        "numerator": total_residents,
+        "value": _per(sum(whole.values()), total_staff),
+        "numerator": sum(whole.values()),
         "denominator": total_staff,
-        "norm": version.norm,
-        "breakdowns": {"facility": groups},
+        "residents": whole,
+        "norms": norms,
+        "staff_needed": round(float(needed), RATIO_DIGITS),
+        "over_norm": needed > total_staff,
+        "breakdowns": {"facility": rows},
     }
 
 
-def _over_norm(counted: int, staff: int, norm: int) -> bool:
-    """More counted than the norm allows for the staff (any counted at a facility with no officer)."""
-    return counted > norm * staff if staff else counted > 0
+def _staffing(residents: dict[str, int], staff: int, norms: dict[str, int]) -> Record:
+    """One facility's residents per group and in all, its officers, residents per officer, the officers the
+    norms call for (Σ residents of a group / its norm) and whether it has fewer (any resident and no officer is
+    over the norm). Over the norm is decided on the exact number, not the one shown to a decimal."""
+    total = sum(residents.values())
+    needed = _staff_needed(residents, norms)
+    return {
+        "value": _per(total, staff),
+        "numerator": total,
+        "denominator": staff,
+        "residents": residents,
+        "staff_needed": round(float(needed), RATIO_DIGITS),
+        "over_norm": needed > staff,
+    }
+
+
+def _staff_needed(residents: dict[str, int], norms: dict[str, int]) -> Fraction:
+    return sum((Fraction(n, norms[name]) for name, n in residents.items()), Fraction(0))
 
 
 def _per(part: int, staff: int) -> float | None:
@@ -423,13 +456,15 @@ def figure_dossiers(
             raise InvalidInputError("Chỉ tiêu tỷ lệ: chọn part=numerator hoặc part=denominator", field="part")
         counted_code = version.numerator if request.part == "numerator" else version.denominator
         assert counted_code is not None  # checked on load
-        figures = count(repo, catalogue.get(counted_code), period, area)
+        units = count(repo, catalogue.get(counted_code), period, area).counted
     elif version.measure == "per_staff":
-        assert version.numerator is not None  # checked on load
-        figures = count(repo, catalogue.get(version.numerator), period, area)
+        # The residents of every group (a person in two groups is behind both figures).
+        memo = Memo()
+        units = [
+            u for g in version.residents for u in count(repo, catalogue.get(g.indicator), period, area, memo).counted
+        ]
     else:
-        figures = count(repo, indicator, period, area)
-    units = figures.counted
+        units = count(repo, indicator, period, area).counted
     if request.breakdown is not None:
         if request.breakdown not in indicator.breakdowns:
             raise InvalidInputError(

@@ -242,6 +242,20 @@ class LegacyAddress:
 
 
 @dataclass(frozen=True)
+class FormerCommune:
+    """A commune before 01/07/2025 and what it became."""
+
+    name: str
+    successors: tuple[CommuneRef, ...]
+    split: bool
+    """Divided among several of today's communes (``successors`` lists those the data knows)."""
+    complete: bool
+    """Whether ``successors`` are all the communes its territory went to."""
+    verified: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SyncReport:
     created: tuple[str, ...] = ()
     renamed: tuple[str, ...] = ()
@@ -456,12 +470,24 @@ class UnitsData:
 
     def former_commune_named(self, province_code: str, text: str) -> tuple[CommuneRef, ...]:
         """Today's communes a former commune of that name, now in the province, became; empty if none is known."""
+        found = self.former_commune(province_code, text)
+        return found.successors if found is not None else ()
+
+    def former_commune(self, province_code: str, text: str) -> FormerCommune | None:
+        """The former commune of that name whose territory is now (at least partly) in the province."""
         key = _place_key(text, _COMMUNE_PREFIX)
         own = set(_communes_of(province_code))
         for entry in self.communes:
             if _place_key(entry.name, _COMMUNE_PREFIX) == key and any(ref.code in own for ref in entry.to):
-                return entry.to
-        return ()
+                return FormerCommune(
+                    name=entry.name,
+                    successors=entry.to,
+                    split=entry.split,
+                    complete=entry.complete,
+                    verified=entry.verified and all(ref.verified for ref in entry.to),
+                    note=entry.note,
+                )
+        return None
 
     @staticmethod
     def _current_commune(province_code: str, text: str) -> Commune | None:

@@ -26,6 +26,7 @@ from states.statistics import area_report
 from states.store.database import Database
 from tests.states.test_registers import BAD_ROWS as REGISTER_BAD_ROWS
 from tests.states.test_registers import GOOD_ROWS as REGISTER_ROWS
+from tests.states.test_registers import MERGED_ROW as REGISTER_MERGED_ROW
 from tests.states.test_registers import _sheet as register_sheet
 from tests.states.test_targets import GOOD, _csv
 
@@ -356,21 +357,31 @@ def test_targets_import_lists_each_problem_with_its_cell_and_keeps_only_a_consis
 def test_import_registers_checks_then_opens_each_row_once(database: str, tmp_path: Path) -> None:
     _provincial_officer()
     register = tmp_path / "danh-sach.xlsx"
-    register.write_bytes(register_sheet(REGISTER_ROWS + REGISTER_BAD_ROWS[:2]))
+    register.write_bytes(register_sheet([*REGISTER_ROWS, *REGISTER_BAD_ROWS[:2], REGISTER_MERGED_ROW]))
     command = ["import", "registers", str(register), "--as", "pc04"]
     checked = runner.invoke(app, [*command, "--dry-run"], terminal_width=200)
     assert checked.exit_code == 1
     assert (
         "E6" in checked.output
         and "F7" in checked.output
-        and "5 dòng: 3 đặt được, 2 chỗ không đặt được" in checked.output
+        and "6 dòng: 4 đặt được, 2 chỗ không đặt được" in checked.output
+    )
+    assert (
+        "Dòng 8: 'Phường Hàng Bạc' đã sáp nhập vào Phường Hoàn Kiếm từ 01/07/2025 — xếp vào Phường Hoàn Kiếm (ô F8)"
+        in checked.output
+    )
+    assert (
+        "Tình trạng 'Nghiện' (Người đã được xác định là nghiện ma túy) → hồ sơ «Xác định tình trạng nghiện ma túy»"
+        in checked.output
+        and ", rồi hồ sơ «Cai nghiện ma túy tự nguyện» ở giai đoạn «Người nghiện phải đăng ký" in checked.output
     )
     imported = runner.invoke(app, command, terminal_width=200)
-    assert "Đã mở và đặt đúng giai đoạn 3 hồ sơ" in imported.output, imported.output
+    assert "Đã mở và đặt đúng giai đoạn 6 hồ sơ" in imported.output, imported.output
     again = runner.invoke(app, command, terminal_width=200)
-    assert "Đã mở và đặt đúng giai đoạn 3 hồ sơ" in again.output  # the same three dossiers, none added
+    assert "Đã mở và đặt đúng giai đoạn 6 hồ sơ" in again.output  # the same six dossiers, none added
     with Database(database).reading() as repo:
         assert len(repo.open_dossier_ids("drug_user_management")) == 2
+        assert len(repo.open_dossier_ids("voluntary_rehab")) == 2  # the two addicts must register
 
 
 def test_reports_produce_makes_the_due_reports_once(database: str, tmp_path: Path) -> None:

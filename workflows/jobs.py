@@ -100,6 +100,7 @@ def report_job(runtime: Runtime) -> list[ReportOutcome]:
         runtime.system,
         runtime.clock.now(),
         worker=runtime.worker,
+        public_url=runtime.documents.public_url,
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import ActorDep, ServicesDep
 from api.errors import ProblemRoute, problem_responses
 from api.report_schemas import PeriodicReportOut
-from api.routes.documents import DOCX_MEDIA_TYPE, DocxResponse, _attachment, _store
+from api.routes.documents import DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE, DocxResponse, PdfResponse, _attachment, _store
 from api.routes.reports import XlsxResponse, _file_responses
 from documents.report_files import XLSX_MEDIA_TYPE
 from states.periodic_reports import periodic_report_file, periodic_reports
@@ -70,6 +70,21 @@ def download_periodic_xlsx(report_id: _Id, wired: ServicesDep, actor: ActorDep) 
 def download_periodic_docx(report_id: _Id, wired: ServicesDep, actor: ActorDep) -> DocxResponse:
     name, content = _stored(wired, actor, report_id, "docx")
     return DocxResponse(content=content, headers=_attachment(name))
+
+
+@router.get(
+    "/reports/periodic/{report_id}/pdf",
+    response_class=PdfResponse,
+    summary="Bản PDF ký số của một báo cáo định kỳ",
+    description="Báo cáo định kỳ được ban hành như một văn bản: có số trong dãy số báo cáo của đơn vị, mã xác minh "
+    "kèm mã QR, và bản PDF ký số (PAdES) bằng khóa của đơn vị. Chỉ cấp khi SHA-256 còn khớp; chưa có bản PDF: 409 "
+    "kèm lý do.",
+    operation_id="download_periodic_report_pdf",
+    responses=_stored_responses(PDF_MEDIA_TYPE, "Báo cáo PDF đã ký số"),
+)
+def download_periodic_pdf(report_id: _Id, wired: ServicesDep, actor: ActorDep) -> PdfResponse:
+    name, content = _stored(wired, actor, report_id, "pdf")
+    return PdfResponse(content=content, headers=_attachment(name))
 
 
 def _stored(wired: ServicesDep, actor: ActorDep, report_id: int, kind: str) -> tuple[str, bytes]:

@@ -200,10 +200,8 @@ def plan_report_docx(wired: ServicesDep, actor: ActorDep, query: _PlanQuery) -> 
     plan, figures = _plan_and_figures(wired, actor, query)
     with wired.db.reading() as repo:
         unit = repo.unit(actor.unit_code) or {"name": actor.unit_code, "kind": actor.unit_kind}
-    agency, parent, place = report_heading(unit, plan["area"]["province_code"])
-    content = report_docx(
-        plan, figures, agency=agency, parent_agency=parent, place=place, on=wired.clock.now().astimezone(VN_TZ).date()
-    )
+    heading = report_heading(unit, plan["area"]["province_code"])
+    content = report_docx(plan, figures, heading, on=wired.clock.now().astimezone(VN_TZ).date())
     return DocxResponse(content=content, headers=_attachment(_file_name(plan, "docx")))
 
 

@@ -8,9 +8,23 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from states.store.tables import periodic_reports
+from states.store.tables import documents, periodic_reports
 
 Record = dict[str, Any]
+_ISSUED = (
+    documents.c.number_symbol,
+    documents.c.verification_code,
+    documents.c.pdf_status,
+    documents.c.pdf_note,
+    documents.c.pdf_path,
+    documents.c.pdf_sha256,
+    documents.c.signer_subject,
+)
+"""What a report's document adds to it: its number, verification code and signed PDF."""
+
+
+def _with_document() -> Any:
+    return select(periodic_reports, *_ISSUED).outerjoin(documents, documents.c.id == periodic_reports.c.document_id)
 
 
 class ReportStore:
@@ -81,11 +95,11 @@ class ReportStore:
 
     def of_province(self, province_code: str, year: int | None) -> list[Record]:
         table = periodic_reports.c
-        query = select(periodic_reports).where(table.province_code == province_code)
+        query = _with_document().where(table.province_code == province_code)
         if year is not None:
             query = query.where(table.period.like(f"{year}%"))
         return [dict(r) for r in self._conn.execute(query.order_by(table.due_at.desc(), table.schedule)).mappings()]
 
     def report(self, report_id: int) -> Record | None:
-        row = self._conn.execute(select(periodic_reports).where(periodic_reports.c.id == report_id)).mappings().first()
+        row = self._conn.execute(_with_document().where(periodic_reports.c.id == report_id)).mappings().first()
         return dict(row) if row is not None else None

@@ -57,13 +57,14 @@ class Area:
 
 @dataclass(frozen=True)
 class Part:
-    """One procedure's share of a population: its states (stock, or steps into them) or events (flow), and the
-    party of the dossier naming the facility."""
+    """One procedure's share of a population: its states (stock, or steps into them) or events (flow), the
+    states counted only when stepped into (during), and the party of the dossier naming the facility."""
 
     procedure: str
     states: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
     facility_party: str | None = None
+    entered_states: tuple[str, ...] = ()
 
 
 def _facility(parts: Sequence[Part]) -> ColumnElement[Any]:
@@ -128,6 +129,27 @@ class StatisticsStore:
             .where(
                 dossiers.c.procedure_code.in_([p.procedure for p in parts]),
                 history.c.event.in_(sorted({e for p in parts for e in p.events})),
+                history.c.occurred_at >= start,
+                history.c.occurred_at < end,
+                or_(*matching),
+            )
+            .where(among.clause())
+        )
+        return [dict(row) for row in self._conn.execute(query).mappings()]
+
+    def entered(self, parts: Sequence[Part], start: datetime, end: datetime, among: Population) -> list[Record]:
+        """Steps into one of a part's states or entered states taken in [start, end), whatever the event (the
+        opening of a dossier in one of them included)."""
+        matching = [
+            and_(dossiers.c.procedure_code == p.procedure, history.c.to_state.in_(p.states + p.entered_states))
+            for p in parts
+        ]
+        query: Select[Any] = (
+            select(*_columns(parts, history.c.occurred_at))
+            .select_from(history)
+            .join(dossiers, dossiers.c.id == history.c.dossier_id)
+            .where(
+                dossiers.c.procedure_code.in_([p.procedure for p in parts]),
                 history.c.occurred_at >= start,
                 history.c.occurred_at < end,
                 or_(*matching),

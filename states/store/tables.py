@@ -309,8 +309,9 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
-    Column("history_seq", Integer, nullable=False),
+    # The step that asked for it; none for a request of no dossier's (the signed PDF of a periodic report).
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=True),
+    Column("history_seq", Integer, nullable=True),
     Column("kind", String(30), nullable=False),
     Column("name", String(80), nullable=False),
     Column("payload", JSON, nullable=False),
@@ -429,10 +430,11 @@ documents = Table(
     "documents",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=False),
-    Column("history_seq", Integer, nullable=False),
-    # The request it answers: a request is issued once, with one number.
-    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False, unique=True),
+    # The dossier step whose request it answers (a request is issued once, with one number); none for a
+    # document of no dossier's, such as a periodic report (``periodic_reports.document_id``).
+    Column("dossier_id", String(36), ForeignKey("dossiers.id"), nullable=True),
+    Column("history_seq", Integer, nullable=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=True, unique=True),
     Column("form_code", String(60), nullable=False),
     Column("title", String(500), nullable=False),
     Column("unit_code", String(40), ForeignKey("units.code"), nullable=False),
@@ -516,6 +518,8 @@ periodic_reports = Table(
     Column("docx_name", String(300), nullable=True),
     Column("docx_sha256", String(64), nullable=True),
     Column("notice_id", Integer, nullable=True),
+    # The report as an issued document: numbered, with its verification code and its signed PDF.
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=True),
     UniqueConstraint("schedule", "province_code", "period", name="uq_periodic_reports_period"),
     Index("ix_periodic_reports_province", "province_code", "due_at"),
 )

@@ -72,6 +72,16 @@ def test_each_target_stands_next_to_what_the_dossiers_give(client: TestClient, w
     assert lines["new_rehab_compulsory"]["reached_percent"] == 13.3
     # The total is the sum of its components' figures; the share is the ratio of the actual numbers.
     assert lines["new_rehab"]["actual"] == 2 and lines["new_rehab"]["target"] == 50
+    # Both residents were reached by treatment during the year, and both have a record at its end.
+    assert (lines["reached_by_treatment"]["indicator"], lines["reached_by_treatment"]["target"]) == (
+        "reached_by_treatment",
+        170,
+    )
+    assert (lines["reached_by_treatment"]["actual"], lines["registered_addicts"]["actual"]) == (2, 2)
+    assert (lines["reached_share"]["indicator"], lines["reached_share"]["actual"]) == (
+        "reached_by_treatment_share",
+        100,
+    )
     province = client.get(PLAN, params={"period": "2026-H1"}, headers=login(client, "pc04")).json()
     assert {line["key"]: line["target"] for line in province["lines"]}["registered_addicts"] == 320
     assert province["target_set"]["version"] == 1 and province["period"] == "2026-H1"

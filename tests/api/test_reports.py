@@ -10,7 +10,7 @@ from states.store.tables import reads
 from tests.api.test_api import client, login
 from tests.conftest import World
 from tests.states.population import write_population
-from tests.states.test_statistics import GOLDEN_FILES, GOLDEN_PEOPLE
+from tests.states.test_statistics import GOLDEN_FILES, GOLDEN_PEOPLE, TREATED_FILES, TREATED_PEOPLE
 
 __all__ = ["client"]
 REPORT = "/api/v1/reports/indicators/drug_users_under_management"
@@ -57,6 +57,34 @@ def test_each_unit_reads_the_figures_of_its_own_area(client: TestClient, world: 
         assert bad.json()["detail"]
     unknown = client.get("/api/v1/reports/indicators/khong_co", params={"period": "2026"}, headers=pc04)
     assert unknown.status_code == 422 and "Không có chỉ tiêu" in unknown.json()["detail"]
+
+
+def test_persons_reached_and_residents_per_officer_are_answered_in_full(client: TestClient, world: World) -> None:
+    write_population(world.db, TREATED_PEOPLE, TREATED_FILES, world.actors["police"].user_id)
+    pc04 = login(client, "pc04")
+    reached = client.get("/api/v1/reports/indicators/reached_by_treatment", params={"period": "2026-Q1"}, headers=pc04)
+    assert reached.status_code == 200, reached.text
+    assert (reached.json()["measure"], reached.json()["value"]) == ("during", 2)
+    staff = client.get("/api/v1/reports/indicators/residents_per_staff", params={"period": "2026-Q1"}, headers=pc04)
+    assert staff.status_code == 200, staff.text
+    answer = staff.json()
+    assert answer["norms"] == {"compulsory_rehab_residents": 7, "voluntary_facility_residents": 9}
+    # Person 1 is a voluntary resident of CSTN-A, a facility hoso does not know and with no officer.
+    assert answer["residents"] == {"compulsory_rehab_residents": 0, "voluntary_facility_residents": 1}
+    assert answer["breakdowns"]["facility"] == [
+        {
+            "key": "CSTN-A",
+            "title": "CSTN-A",
+            "value": None,
+            "numerator": 1,
+            "denominator": 0,
+            "met": None,
+            "closed": None,
+            "residents": {"compulsory_rehab_residents": 0, "voluntary_facility_residents": 1},
+            "staff_needed": 0.1,
+            "over_norm": True,
+        }
+    ]
 
 
 def test_the_dossiers_behind_a_figure_are_listed_and_the_look_recorded(client: TestClient, world: World) -> None:

@@ -6,16 +6,26 @@ table is imported."""
 from __future__ import annotations
 
 import hashlib
+import io
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from docx import Document
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from documents.demo_ca import ensure_demo_ca, ensure_unit_key
 from documents.files import FileStore
+from documents.pdf import PdfConverter
+from documents.pdf_stage import PdfFinisher, SigningSetup, pdf_batch
 from documents.periodic import produce_due_reports
+from documents.signing import check_pdf, load_trust_roots
 from states.accounts import create_unit
+from states.errors import HosoError
 from states.indicators import load_indicators
+from states.notices import Posting
 from states.periodic_reports import planned_reports, report_plan
 from states.store.tables import notices
 from states.targets import TargetImport, import_targets
@@ -148,7 +158,114 @@ def test_the_province_reads_its_reports_and_their_files_as_produced(
     assert refused.status_code == 409 and "chưa được lập" in refused.json()["detail"]
     assert client.get(f"/api/v1/reports/periodic/{half['id']}/xlsx", headers=hcmc).status_code == 404
 
-    stored = documents_dir / "reports" / "01" / "2026-H1-half_year.xlsx"
+    with world.db.reading() as repo:
+        stored = documents_dir / str(repo.reports.report(half["id"])["xlsx_name"])  # type: ignore[index]
     stored.write_bytes(stored.read_bytes() + b"x")
     altered = client.get(f"/api/v1/reports/periodic/{half['id']}/xlsx", headers=pc04)
     assert altered.status_code == 409 and "đã bị thay đổi" in altered.json()["detail"]
+
+
+def test_a_report_is_issued_numbered_verifiable_and_signed(
+    client: TestClient, world: World, documents_dir: Path, tmp_path: Path
+) -> None:
+    """The .docx of each report takes the next number of its unit's reports of the year (no gap), carries the QR
+    code of its public verification page, is recorded among the issued documents and is signed as PDF by the
+    documents stage with the unit's key."""
+    _import_hanoi(world)
+    world.at(JUNE_8.isoformat())
+    produce_due_reports(
+        world.db,
+        world.rulebook,
+        FileStore(documents_dir),
+        world.actors["system"],
+        JUNE_8,
+        worker="w",
+        public_url="https://hoso.example.gov.vn",
+    )
+    with world.db.reading() as repo:
+        rows = sorted(repo.reports.of_province("01", 2026), key=lambda row: row["document_id"] or 0)
+        produced = [row for row in rows if row["status"] == "produced"]
+        issued = [repo.documents.document(int(row["document_id"])) for row in produced]
+        numbers = repo.documents.numbers("CAT-01", "BC", 2026)
+    assert len(produced) >= 2
+    assert numbers == list(range(1, len(produced) + 1))
+    for row, document in zip(produced, issued, strict=True):
+        assert document is not None and document["dossier_id"] is None
+        assert document["number_symbol"] == f"{document['number']:02d}/BC-CAT" == row["number_symbol"]
+        assert document["sha256"] == row["docx_sha256"] and document["file_path"] == row["docx_name"]
+        assert document["title"].startswith("Báo cáo 6 tháng kỳ 2026-H1:" if row["period"] == "2026-H1" else "Báo cáo")
+        assert document["issued_by"] == world.actors["system"].user_id
+        text = docx_text(FileStore(documents_dir).read(row["docx_name"]))
+        assert f"Số: {row['number_symbol']}" in text
+        assert f"https://hoso.example.gov.vn/api/v1/documents/verify/{row['verification_code']}" in text
+        assert "chưa đánh số" not in text
+
+    half = next(row for row in produced if row["period"] == "2026-H1")
+    public = client.get(f"/api/v1/documents/verify/{half['verification_code']}")
+    assert public.status_code == 200, public.text
+    assert public.json()["valid"] is True
+    assert public.json()["document"]["number_symbol"] == half["number_symbol"]
+    # Not a dossier's document: the documents routes do not hand it out; the report's own routes do.
+    pc04 = login(client, "pc04")
+    assert client.get(f"/api/v1/documents/{half['document_id']}/docx", headers=pc04).status_code == 404
+    waiting = client.get(f"/api/v1/reports/periodic/{half['id']}/pdf", headers=pc04)
+    assert waiting.status_code == 409 and "chưa có bản PDF" in waiting.json()["detail"]
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) không có trên máy: không chuyển được báo cáo sang PDF để ký")
+    pki = tmp_path / "pki"
+    ensure_demo_ca(pki)
+    ensure_unit_key(pki, "CAT-01", "Công an thành phố Hà Nội")
+    finisher = PdfFinisher(
+        world.db,
+        FileStore(documents_dir),
+        PdfConverter(),
+        SigningSetup(keys_dir=pki, trust_roots=(pki / "ca.cert.pem",)),
+    )
+    outcomes = pdf_batch(finisher, worker="w", now=JUNE_8, batch_size=20, lease_seconds=60, retry_seconds=30)
+    assert {o.outcome for o in outcomes} == {"signed"} and len(outcomes) == len(produced)
+    listed = {r["id"]: r for r in client.get("/api/v1/reports/periodic", headers=pc04).json()}
+    assert listed[half["id"]]["pdf_status"] == "signed" and "Hà Nội" in listed[half["id"]]["signer_subject"]
+    pdf = client.get(f"/api/v1/reports/periodic/{half['id']}/pdf", headers=pc04)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The public check knows the file; the served app trusts other roots than this test's CA.
+    check = client.post("/api/v1/documents/verify", files={"file": ("bc.pdf", pdf.content, "application/pdf")})
+    assert check.status_code == 200 and check.json()["stored_intact"] is True, check.text
+    assert check.json()["document"]["number_symbol"] == half["number_symbol"]
+    assert check.json()["signature"]["intact"] is True
+    signature = check_pdf(pdf.content, load_trust_roots([pki / "ca.cert.pem"]))
+    assert signature.valid and signature.signer_unit_code == "CAT-01"
+    assert signature.reason == f"Ban hành văn bản {half['number_symbol']}"
+
+
+def test_a_report_that_fails_after_numbering_gives_its_number_back(
+    world: World, documents_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The number is taken in the transaction that records the report as produced: a failure after it (here the
+    notice) rolls the number back, and the retry takes it."""
+    _import_hanoi(world)
+    world.at(JUNE_8.isoformat())
+    store = FileStore(documents_dir)
+    system = world.actors["system"]
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise HosoError("Hộp thư của đơn vị nhận tạm không ghi được")
+
+    monkeypatch.setattr(Posting, "post", broken)
+    failed = produce_due_reports(world.db, world.rulebook, store, system, JUNE_8, worker="w")
+    assert failed and {o.outcome for o in failed} == {"failed"}
+    with world.db.reading() as repo:
+        assert repo.documents.numbers("CAT-01", "BC", 2026) == []
+    monkeypatch.undo()
+    later = JUNE_8 + timedelta(hours=5)
+    retried = produce_due_reports(world.db, world.rulebook, store, system, later, worker="w")
+    assert {o.outcome for o in retried} == {"produced"}
+    with world.db.reading() as repo:
+        assert repo.documents.numbers("CAT-01", "BC", 2026) == list(range(1, len(retried) + 1))
+
+
+def docx_text(content: bytes) -> str:
+    document = Document(io.BytesIO(content))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)

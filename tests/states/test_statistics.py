@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from config import CONFIG_DIR
 from states.errors import DefinitionError, InvalidInputError, PermissionDeniedError
-from states.indicators import IndicatorCatalogue, load_indicators
+from states.indicators import IndicatorCatalogue, IndicatorVersion, ResidentGroup, load_indicators
 from states.procedures import Rulebook
 from states.reporting_periods import Period, parse_period, sub_periods
 from states.statistics import DrillDown, area_of, count, figure_dossiers, indicator_report
 from states.store.statistics import Area
+from states.targets import load_layouts
 from tests.conftest import World, add_officers
 from tests.states.population import DossierSpec, PersonSpec, Step, at, clear_population, write_population
 
@@ -43,8 +45,30 @@ MOVES = {
         ("addicted", "relapse_confirmed"),
         ("term_expired", "completed"),
     ],
+    "voluntary_rehab": [
+        ("registered_facility", "registered_facility"),
+        ("admitted", "facility_active"),
+        ("service_started", "hc_active"),
+        ("term_ended", "hc_active"),
+        ("completed", "hc_completed"),
+        ("registered_substitution_therapy", "ost_registered"),
+        ("left_service", "abandoned"),
+    ],
+    "compulsory_rehab_execution": [
+        ("handed_over", "serving"),
+        ("rule_breach", "serving"),
+        ("hospitalised", "in_hospital"),
+        ("absconded", "at_large"),
+        ("end_date_reached", "completing"),
+        ("certificate_issued", "completed"),
+    ],
 }
-INITIAL = {"drug_user_management": "detected", "post_rehab_supervision": "post_rehab_pending"}
+INITIAL = {
+    "drug_user_management": "detected",
+    "post_rehab_supervision": "post_rehab_pending",
+    "voluntary_rehab": "registration_open",
+    "compulsory_rehab_execution": "awaiting_transfer",
+}
 
 
 @pytest.fixture
@@ -65,7 +89,7 @@ def test_every_indicator_names_states_and_events_its_procedures_have(
     assert catalogue.check(_procedures(rulebook)) == []
     assert len(catalogue.indicators) >= 15
     measures = Counter(i.versions[-1].measure for i in catalogue.indicators.values())
-    assert set(measures) == {"stock", "flow", "ratio", "deadline_on_time", "per_staff"}
+    assert set(measures) == {"stock", "flow", "during", "ratio", "deadline_on_time", "per_staff"}
     for indicator in catalogue.indicators.values():
         assert indicator.source and indicator.title_vi
 
@@ -93,6 +117,81 @@ def test_a_broken_indicator_is_refused_on_load_with_its_problem(tmp_path: Path, 
     with pytest.raises(DefinitionError, match="cần events"):
         load_indicators(directory)
     load_indicators.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            {"measure": "during", "population": [{"procedure": "voluntary_rehab", "events": ["admitted"]}]},
+            "chỉ tiêu trong kỳ",
+        ),
+        (
+            {
+                "measure": "stock",
+                "population": [{"procedure": "voluntary_rehab", "entered_states": ["ost_registered"]}],
+            },
+            "entered_states chỉ dành",
+        ),
+        (
+            {"measure": "per_staff", "staff_roles": ["rehab_facility_officer"], "numerator": "x"},
+            "cần residents",
+        ),
+        (
+            {
+                "measure": "per_staff",
+                "staff_roles": ["rehab_facility_officer"],
+                "residents": [{"indicator": "a", "norm": 7}, {"indicator": "a", "norm": 9}],
+            },
+            "chỉ được nêu một lần",
+        ),
+    ],
+)
+def test_a_version_is_refused_when_its_measure_and_its_fields_do_not_match(
+    version: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        IndicatorVersion.model_validate({"effective_from": "2022-01-01", **version})
+
+
+def test_a_staff_indicator_counts_groups_of_residents_by_facility(
+    catalogue: IndicatorCatalogue, rulebook: Rulebook
+) -> None:
+    version = catalogue.get("residents_per_staff").versions[-1]
+    assert {g.indicator: g.norm for g in version.residents} == {
+        "compulsory_rehab_residents": 7,
+        "voluntary_facility_residents": 9,
+    }
+    broken = IndicatorCatalogue(
+        indicators={
+            **catalogue.indicators,
+            "residents_per_staff": catalogue.get("residents_per_staff").model_copy(
+                update={
+                    "versions": (
+                        version.model_copy(
+                            update={"residents": (ResidentGroup(indicator="addicts_with_record", norm=7),)}
+                        ),
+                    )
+                }
+            ),
+        },
+        periods=catalogue.periods,
+        age_groups=catalogue.age_groups,
+    )
+    assert broken.check(_procedures(rulebook)) == [
+        "residents_per_staff (2022-01-01): 'addicts_with_record' không chia theo cơ sở (facility)"
+    ]
+
+
+def test_every_plan_column_is_measured_by_an_indicator_of_the_catalogue(catalogue: IndicatorCatalogue) -> None:
+    for layout in load_layouts().values():
+        for column in layout.columns:
+            if column.indicator is not None:
+                measure = catalogue.get(column.indicator).versions[-1].measure
+                assert (measure == "ratio") == (column.kind == "percent"), column.key
+    columns = {c.key: c.indicator for c in load_layouts()["rehab_plan"].columns}
+    assert columns["reached_by_treatment"] == "reached_by_treatment"
+    assert columns["reached_share"] == "reached_by_treatment_share"
 
 
 def test_periods_close_on_the_14th_or_follow_the_calendar(catalogue: IndicatorCatalogue) -> None:
@@ -244,6 +343,155 @@ def test_the_dossiers_behind_a_figure_are_listed_within_the_officers_sight(
     assert minor["person"]["full_name"] == "Người Thứ 1"  # the police act in a minor's case: shown whole
 
 
+# Persons reached by treatment (measure ``during``): in treatment at some instant of the period.
+TREATED_PEOPLE = [PersonSpec("male", date(1980 + n, 1, 1)) for n in range(8)]
+TREATED_FILES = [
+    # Person 0: a compulsory resident since day -100 who completes mid-Q1 (day 30, certificate day 35): counted.
+    DossierSpec(
+        0,
+        "compulsory_rehab_execution",
+        "00070",
+        "01",
+        -120,
+        "awaiting_transfer",
+        (
+            Step(-100, "handed_over", "serving"),
+            Step(30, "end_date_reached", "completing"),
+            Step(35, "certificate_issued", "completed"),
+        ),
+        parties={"rehab_facility": "CSCN-A"},
+    ),
+    # Person 1: registers on day 12 and enters a voluntary facility mid-Q1 (day 15): counted.
+    DossierSpec(
+        1,
+        "voluntary_rehab",
+        "00070",
+        "01",
+        10,
+        "registration_open",
+        (Step(12, "registered_facility", "registered_facility"), Step(15, "admitted", "facility_active")),
+        parties={"voluntary_rehab_provider": "CSTN-A"},
+    ),
+    # Person 2: rehab at home from day -190, completed on day -30, before Q1: not counted in Q1 (counted in Q4/2025).
+    DossierSpec(
+        2,
+        "voluntary_rehab",
+        "00004",
+        "01",
+        -200,
+        "registration_open",
+        (
+            Step(-198, "registered_home_community", "registered_hc"),
+            Step(-195, "decision_issued", "hc_decided"),
+            Step(-190, "service_started", "hc_active"),
+            Step(-30, "completed", "hc_completed"),
+            Step(-20, "certificate_issued", "completed"),
+        ),
+    ),
+    # Person 3: rehab at home in Ba Đình from day -60, and a compulsory admission in Hồ Chí Minh City on day 30:
+    # counted once, placed by the admission (the latest row).
+    DossierSpec(
+        3,
+        "voluntary_rehab",
+        "00004",
+        "01",
+        -70,
+        "registration_open",
+        (
+            Step(-68, "registered_home_community", "registered_hc"),
+            Step(-65, "decision_issued", "hc_decided"),
+            Step(-60, "service_started", "hc_active"),
+        ),
+    ),
+    DossierSpec(
+        3,
+        "compulsory_rehab_execution",
+        "26506",
+        "79",
+        20,
+        "awaiting_transfer",
+        (Step(30, "handed_over", "serving"),),
+        parties={"rehab_facility": "CSCN-HCM"},
+    ),
+    # Person 4: registered for substitution therapy on day -50: the dossier ends there for good — not counted in Q1.
+    DossierSpec(
+        4,
+        "voluntary_rehab",
+        "26526",
+        "79",
+        -52,
+        "registration_open",
+        (Step(-50, "registered_substitution_therapy", "ost_registered"),),
+    ),
+    # Person 5: registered for substitution therapy on day 40: counted.
+    DossierSpec(
+        5,
+        "voluntary_rehab",
+        "26526",
+        "79",
+        38,
+        "registration_open",
+        (Step(40, "registered_substitution_therapy", "ost_registered"),),
+    ),
+    # Person 6: let the registration window pass: never in treatment.
+    DossierSpec(
+        6, "voluntary_rehab", "00004", "01", 5, "registration_open", (Step(20, "window_expired", "not_registered"),)
+    ),
+    # Person 7: a compulsory decision never carried out (absconded before admission): not counted.
+    DossierSpec(
+        7,
+        "compulsory_rehab_execution",
+        "00070",
+        "01",
+        50,
+        "awaiting_transfer",
+        (Step(60, "absconded", "at_large_pre_admission"),),
+        parties={"rehab_facility": "CSCN-A"},
+    ),
+]
+
+
+def test_persons_reached_by_treatment_at_any_instant_of_the_period(world: World, catalogue: IndicatorCatalogue) -> None:
+    ids = write_population(world.db, TREATED_PEOPLE, TREATED_FILES, world.actors["police"].user_id)
+    country = Area()
+    assert _figures(world, catalogue, "reached_by_treatment", "2026-Q1", country) == {
+        "00070": 2,
+        "26506": 1,
+        "26526": 1,
+    }
+    # Q4/2025 (days -108 to -18): persons 0 (admitted), 2 (at home since before), 3 (at home) and 4 (therapy).
+    assert _figures(world, catalogue, "reached_by_treatment", "2025-Q4", country) == {
+        "00070": 1,
+        "00004": 2,
+        "26526": 1,
+    }
+    # January 2026 (to day 13): person 3 is counted at home in Ba Đình, before his admission; person 1 not yet.
+    assert _figures(world, catalogue, "reached_by_treatment", "2026-01", country) == {"00070": 1, "00004": 1}
+    assert _figures(world, catalogue, "reached_by_treatment", "2026-Q1", Area("01")) == {"00070": 2}
+    assert _figures(world, catalogue, "reached_by_treatment", "2026-Q1", Area("01", "00004")) == {}
+    # At the end of Q1 only person 3 is a compulsory resident and only person 1 a voluntary one.
+    assert _figures(world, catalogue, "compulsory_rehab_residents", "2026-Q1", country) == {"26506": 1}
+    assert _figures(world, catalogue, "voluntary_facility_residents", "2026-Q1", country) == {"00070": 1}
+    admin = world.actors["admin"]
+    with world.db.reading() as repo:
+        report = indicator_report(repo, world.rulebook, catalogue, admin, "reached_by_treatment", "2026-Q1")
+        share = indicator_report(repo, world.rulebook, catalogue, admin, "reached_by_treatment_share", "2026-Q1")
+        behind = figure_dossiers(repo, world.rulebook, catalogue, admin, DrillDown("reached_by_treatment", "2026-Q1"))
+    assert report["measure"] == "during" and report["value"] == 4
+    assert {g["key"]: g["value"] for g in report["breakdowns"]["facility"]} == {
+        "": 1,
+        "CSCN-A": 1,
+        "CSCN-HCM": 1,
+        "CSTN-A": 1,
+    }
+    # Addicts with a record at the end of Q1: persons 1, 3, 6 and 7 — of them 1 and 3 reached.
+    assert (share["value"], share["numerator"], share["denominator"]) == (100.0, 4, 4)
+    by_commune = {g["key"]: (g["numerator"], g["denominator"]) for g in share["breakdowns"]["commune"]}
+    assert by_commune == {"00004": (0, 1), "00070": (2, 2), "26506": (1, 1), "26526": (1, 0)}
+    assert behind["counted"] == 4
+    assert sorted(item["id"] for item in behind["items"]) == sorted([ids[0], ids[1], ids[4], ids[6]])
+
+
 # -- properties: any population ------------------------------------------------------------------------------
 
 steps = st.lists(st.tuples(st.integers(0, 200), st.integers(0, 5)), max_size=5)
@@ -262,7 +510,15 @@ populations = st.tuples(
     ),
     st.lists(dossier_specs, min_size=1, max_size=12),
 )
-INDICATORS = ["drug_users_under_management", "under_post_rehab_management", "post_rehab_placements", "relapses"]
+INDICATORS = [
+    "drug_users_under_management",
+    "under_post_rehab_management",
+    "post_rehab_placements",
+    "relapses",
+    "compulsory_rehab_residents",
+    "voluntary_facility_entries",
+    "reached_by_treatment",
+]
 PERIODS = ["2026-01", "2026-Q1", "2026-Q2", "2026-H1", "2026"]
 
 
@@ -298,6 +554,14 @@ def _expected_persons(catalogue: IndicatorCatalogue, code: str, period: Period, 
             if version.measure == "stock":
                 if spec.state_before(period.end) in part.states:
                     found.add(spec.person)
+            elif version.measure == "during":
+                # In a state at the start, or led into one (the opening included) during the period.
+                entries = [(spec.opened_day, spec.initial_state)] + [(s.day, s.to_state) for s in spec.steps]
+                if spec.state_before(period.start) in part.states or any(
+                    state in part.states + part.entered_states and period.start <= at(day) < period.end
+                    for day, state in entries
+                ):
+                    found.add(spec.person)
             elif any(
                 s.event in part.events
                 and (not part.states or s.to_state in part.states)
@@ -308,15 +572,26 @@ def _expected_persons(catalogue: IndicatorCatalogue, code: str, period: Period, 
     return found
 
 
+Population = tuple[list[tuple[str | None, date]], list[RawDossier]]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(population=populations, code=st.sampled_from(INDICATORS), label=st.sampled_from(PERIODS))
 def test_communes_add_up_to_provinces_and_provinces_to_the_country_each_person_once(
-    world: World,
-    catalogue: IndicatorCatalogue,
-    population: tuple[list[tuple[str | None, date]], list[RawDossier]],
-    code: str,
-    label: str,
+    world: World, catalogue: IndicatorCatalogue, population: Population, code: str, label: str
 ) -> None:
+    _check_adds_up(world, catalogue, population, code, label)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(population=populations, label=st.sampled_from(PERIODS))
+def test_persons_reached_during_a_period_add_up_and_count_once(
+    world: World, catalogue: IndicatorCatalogue, population: Population, label: str
+) -> None:
+    _check_adds_up(world, catalogue, population, "reached_by_treatment", label)
+
+
+def _check_adds_up(world: World, catalogue: IndicatorCatalogue, population: Population, code: str, label: str) -> None:
     people, raw = population
     files = _specs(raw)
     clear_population(world.db)
@@ -359,39 +634,76 @@ def test_figures_break_down_by_the_substance_recorded(world: World, catalogue: I
     assert shown == {"heroin": ("Heroin", 2), "": ("Không ghi chất ma túy", 1)}
 
 
-def test_residents_per_officer_are_measured_against_the_norm(world: World, catalogue: IndicatorCatalogue) -> None:
+def _residents(first: int, many: int, procedure: str, state: str, party: str, unit: str) -> list[DossierSpec]:
+    """``many`` residents of one facility from person ``first`` on, there since day 3."""
+    before = "awaiting_transfer" if procedure == "compulsory_rehab_execution" else "registered_facility"
+    event = "handed_over" if procedure == "compulsory_rehab_execution" else "admitted"
+    return [
+        DossierSpec(n, procedure, "00070", "01", 1, before, (Step(3, event, state),), parties={party: unit})
+        for n in range(first, first + many)
+    ]
+
+
+def test_residents_per_officer_are_measured_against_each_groups_norm(
+    world: World, catalogue: IndicatorCatalogue
+) -> None:
     add_officers(
         world,
-        {"cb1": ("rehab_facility_officer", "CSCN-A"), "cb2": ("rehab_facility_director", "CSCN-A")},
+        {
+            "cb1": ("rehab_facility_officer", "CSCN-A"),
+            "cb2": ("rehab_facility_director", "CSCN-A"),
+            "cb3": ("rehab_facility_officer", "CSCN-C"),
+            "tn1": ("voluntary_rehab_provider", "CSTN-A"),
+        },
         units=[
             {"code": "CSCN-A", "name": "Cơ sở A", "kind": "rehab_facility", "province_code": "01"},
             {"code": "CSCN-B", "name": "Cơ sở B", "kind": "rehab_facility", "province_code": "01"},
+            {"code": "CSCN-C", "name": "Cơ sở C", "kind": "rehab_facility", "province_code": "01"},
+            {"code": "CSTN-A", "name": "Cơ sở tự nguyện A", "kind": "voluntary_rehab_provider", "province_code": "01"},
+            {"code": "CSTN-B", "name": "Cơ sở tự nguyện B", "kind": "voluntary_rehab_provider", "province_code": "01"},
         ],
     )
-    people = [PersonSpec("male", date(1990, 1, 1)) for _ in range(16)]
-    serving = (Step(3, "handed_over", "serving"),)
+    compulsory = ("compulsory_rehab_execution", "serving", "rehab_facility")
+    voluntary = ("voluntary_rehab", "facility_active", "voluntary_rehab_provider")
     files = [
-        DossierSpec(
-            n,
-            "compulsory_rehab_execution",
-            "00070",
-            "01",
-            1,
-            "awaiting_transfer",
-            serving,
-            parties={"rehab_facility": "CSCN-A" if n < 15 else "CSCN-B"},
-        )
-        for n in range(16)
+        *_residents(0, 10, *compulsory, "CSCN-A"),
+        *_residents(10, 6, *voluntary, "CSCN-A"),  # a public facility that also takes voluntary residents
+        *_residents(16, 1, *compulsory, "CSCN-B"),
+        *_residents(17, 9, *voluntary, "CSTN-A"),
+        *_residents(26, 4, *compulsory, "CSCN-C"),
+        *_residents(30, 4, *voluntary, "CSCN-C"),
     ]
+    people = [PersonSpec("male", date(1990, 1, 1)) for _ in range(34)]
     write_population(world.db, people, files, world.actors["police"].user_id)
     with world.db.reading() as repo:
         report = indicator_report(
             repo, world.rulebook, catalogue, world.actors["pc04"], "residents_per_staff", "2026-Q1"
         )
     groups = {
-        g["key"]: (g["value"], g["numerator"], g["denominator"], g["over_norm"])
+        g["key"]: (
+            g["residents"]["compulsory_rehab_residents"],
+            g["residents"]["voluntary_facility_residents"],
+            g["value"],
+            g["numerator"],
+            g["denominator"],
+            g["staff_needed"],
+            g["over_norm"],
+        )
         for g in report["breakdowns"]["facility"]
     }
-    # A: 15 residents for 2 officers (7.5 > 7); B: one resident and nobody to look after them.
-    assert groups == {"CSCN-A": (7.5, 15, 2, True), "CSCN-B": (None, 1, 0, True)}
-    assert (report["value"], report["numerator"], report["denominator"], report["norm"]) == (8.0, 16, 2, 7)
+    assert groups == {
+        # 10/7 + 6/9 = 2.1 officers needed, 2 there: over the norm.
+        "CSCN-A": (10, 6, 8.0, 16, 2, 2.1, True),
+        # One resident and nobody to look after them.
+        "CSCN-B": (1, 0, None, 1, 0, 0.1, True),
+        # 4/7 + 4/9 = 64/63 officers needed, shown as 1.0, one there: over the norm, decided on the exact number.
+        "CSCN-C": (4, 4, 8.0, 8, 1, 1.0, True),
+        # 9 voluntary residents for one officer: at the norm.
+        "CSTN-A": (0, 9, 9.0, 9, 1, 1.0, False),
+        # A voluntary facility of the province with nobody in it is listed too.
+        "CSTN-B": (0, 0, None, 0, 0, 0.0, False),
+    }
+    assert (report["value"], report["numerator"], report["denominator"]) == (8.5, 34, 4)
+    assert report["residents"] == {"compulsory_rehab_residents": 15, "voluntary_facility_residents": 19}
+    assert report["norms"] == {"compulsory_rehab_residents": 7, "voluntary_facility_residents": 9}
+    assert (report["staff_needed"], report["over_norm"]) == (4.3, True)
