@@ -7,6 +7,11 @@ from pydantic import BaseModel, Field
 from api.schemas import DossierPerson
 
 
+class ResidentGroupOut(BaseModel):
+    indicator: str = Field(description="Chỉ tiêu đếm nhóm học viên (theo cơ sở)")
+    norm: int = Field(description="Định mức: số học viên tối đa của nhóm trên một cán bộ")
+
+
 class IndicatorVersionOut(BaseModel):
     effective_from: str = Field(description="Ngày phiên bản định nghĩa có hiệu lực (YYYY-MM-DD)")
     measure: str = Field(
@@ -15,6 +20,12 @@ class IndicatorVersionOut(BaseModel):
     )
     numerator: str | None = None
     denominator: str | None = None
+    residents: list[ResidentGroupOut] = Field(
+        default_factory=list, description="Chỉ tiêu theo cán bộ: các nhóm học viên và định mức của từng nhóm"
+    )
+    staff_roles: list[str] = Field(
+        default_factory=list, description="Chỉ tiêu theo cán bộ: vai trò của cán bộ được tính là cán bộ của cơ sở"
+    )
 
 
 class IndicatorOut(BaseModel):

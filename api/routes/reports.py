@@ -16,6 +16,7 @@ from api.report_schemas import (
     IndicatorReportOut,
     IndicatorVersionOut,
     PlanReportOut,
+    ResidentGroupOut,
 )
 from api.routes.documents import DOCX_MEDIA_TYPE, DocxResponse, _attachment
 from documents.report_files import XLSX_MEDIA_TYPE, chart, report_docx, report_heading, report_xlsx
@@ -66,6 +67,8 @@ def indicators(wired: ServicesDep, actor: ActorDep) -> list[IndicatorOut]:
                     measure=v.measure,
                     numerator=v.numerator,
                     denominator=v.denominator,
+                    residents=[ResidentGroupOut(indicator=g.indicator, norm=g.norm) for g in v.residents],
+                    staff_roles=list(v.staff_roles),
                 )
                 for v in indicator.versions
             ],

@@ -24,6 +24,12 @@ def test_the_catalogue_lists_every_indicator_with_its_source(client: TestClient,
     share = indicators["completers_placed_under_post_rehab"]
     assert share["unit"] == "%" and share["versions"][0]["numerator"] == "post_rehab_placements"
     assert indicators["drug_users_under_management"]["period_rule_title"].startswith("Kỳ báo cáo chốt số liệu")
+    staffing = indicators["residents_per_staff"]["versions"][-1]
+    assert {(g["indicator"], g["norm"]) for g in staffing["residents"]} == {
+        ("compulsory_rehab_residents", 7),
+        ("voluntary_facility_residents", 9),
+    }
+    assert "rehab_facility_officer" in staffing["staff_roles"]
     assert client.get("/api/v1/indicators").status_code == 401
 
 
