@@ -951,6 +951,8 @@ def import_registers(
         f"Đã mở và đặt đúng giai đoạn {len(report.created)} hồ sơ; {len(report.already)} đã có; "
         f"{len(report.refused)} không mở được"
     )
+    if report.earlier:
+        console.print(f"Trong đó {len(report.earlier)} hồ sơ đã được nhập từ chính tệp này trước đó (không mở lại)")
 
 
 @reports_app.command("produce")

@@ -366,7 +366,10 @@ def _sole_successor(former: FormerCommune, province_code: str) -> Commune | None
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
-    """Dossiers opened and placed by this run (or by an earlier, interrupted run of the same file)."""
+    """Dossiers of the file's rows: opened and placed by this run, or found placed by an earlier run of the same
+    file (also listed in ``earlier``)."""
+    earlier: list[str] = field(default_factory=list)
+    """Of ``created``, the dossiers an earlier run of the same file had placed already."""
     already: list[tuple[int, str]] = field(default_factory=list)
     """Rows whose person already has an open dossier of the procedure (row, why)."""
     refused: list[tuple[int, str]] = field(default_factory=list)
@@ -438,6 +441,7 @@ def _place(
     if earlier is not None:
         # Imported from this file before, by this or another officer: the same dossier, not a second one.
         report.created.append(earlier)
+        report.earlier.append(earlier)
         return earlier
     key = f"register:{checked.sha256[:40]}:{row.row}"
     if parent is not None:

@@ -379,6 +379,8 @@ def test_import_registers_checks_then_opens_each_row_once(database: str, tmp_pat
     assert "Đã mở và đặt đúng giai đoạn 6 hồ sơ" in imported.output, imported.output
     again = runner.invoke(app, command, terminal_width=200)
     assert "Đã mở và đặt đúng giai đoạn 6 hồ sơ" in again.output  # the same six dossiers, none added
+    assert "Trong đó 6 hồ sơ đã được nhập từ chính tệp này trước đó" in again.output
+    assert "đã được nhập từ chính tệp này" not in imported.output
     with Database(database).reading() as repo:
         assert len(repo.open_dossier_ids("drug_user_management")) == 2
         assert len(repo.open_dossier_ids("voluntary_rehab")) == 2  # the two addicts must register

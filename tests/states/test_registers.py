@@ -214,6 +214,7 @@ def test_the_import_places_each_row_through_the_engine_once(world: World) -> Non
 
     again = import_register(world.engine, pc04, _check(world, content), "ds.xlsx")
     assert again.created == first.created  # the same dossiers: nothing created twice
+    assert again.earlier == first.created and first.earlier == []
 
     catalogue = load_indicators()
     indicator = catalogue.get("drug_users_under_management")
@@ -269,6 +270,7 @@ def test_only_a_provincial_officer_imports_and_a_file_is_placed_once_whoever_run
     add_officers(world, {"pc04_b": ("police_unit", "CAT-01")})
     second = import_register(world.engine, world.actors["pc04_b"], _check(world, content), "ds.xlsx")
     assert second.created == first.created  # another officer of the province, the same file: no new dossier
+    assert second.earlier == second.created
 
 
 def test_a_follow_up_the_stage_does_not_start_is_refused_when_the_layout_is_loaded() -> None:
