@@ -122,20 +122,8 @@ class StatisticsStore:
         for p in parts:
             condition = and_(dossiers.c.procedure_code == p.procedure, history.c.event.in_(p.events))
             matching.append(and_(condition, history.c.to_state.in_(p.states)) if p.states else condition)
-        query: Select[Any] = (
-            select(*_columns(parts, history.c.occurred_at))
-            .select_from(history)
-            .join(dossiers, dossiers.c.id == history.c.dossier_id)
-            .where(
-                dossiers.c.procedure_code.in_([p.procedure for p in parts]),
-                history.c.event.in_(sorted({e for p in parts for e in p.events})),
-                history.c.occurred_at >= start,
-                history.c.occurred_at < end,
-                or_(*matching),
-            )
-            .where(among.clause())
-        )
-        return [dict(row) for row in self._conn.execute(query).mappings()]
+        events = history.c.event.in_(sorted({e for p in parts for e in p.events}))
+        return self._steps(parts, and_(events, or_(*matching)), start, end, among)
 
     def entered(self, parts: Sequence[Part], start: datetime, end: datetime, among: Population) -> list[Record]:
         """Steps into one of a part's states or entered states taken in [start, end), whatever the event (the
@@ -144,6 +132,11 @@ class StatisticsStore:
             and_(dossiers.c.procedure_code == p.procedure, history.c.to_state.in_(p.states + p.entered_states))
             for p in parts
         ]
+        return self._steps(parts, or_(*matching), start, end, among)
+
+    def _steps(
+        self, parts: Sequence[Part], matching: ColumnElement[bool], start: datetime, end: datetime, among: Population
+    ) -> list[Record]:
         query: Select[Any] = (
             select(*_columns(parts, history.c.occurred_at))
             .select_from(history)
@@ -152,7 +145,7 @@ class StatisticsStore:
                 dossiers.c.procedure_code.in_([p.procedure for p in parts]),
                 history.c.occurred_at >= start,
                 history.c.occurred_at < end,
-                or_(*matching),
+                matching,
             )
             .where(among.clause())
         )
