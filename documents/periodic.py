@@ -16,7 +16,7 @@ from typing import Any
 
 from documents.files import FileStore
 from documents.report_files import report_docx, report_heading, report_xlsx
-from documents.report_issue import ReportIssuance
+from documents.report_issue import issue_report
 from states.actors import Actor
 from states.errors import HosoError, NotFoundError
 from states.indicators import load_indicators
@@ -114,7 +114,9 @@ def _produce(
         digests = {"xlsx": hashlib.sha256(xlsx).hexdigest()}
         late = now > row["due_at"]
         with db.transaction() as repo:
-            issued = ReportIssuance(repo, store, public_url, now).issue(
+            issued = issue_report(
+                repo,
+                store,
                 unit,
                 heading,
                 f"{stem}.docx",
@@ -124,6 +126,8 @@ def _produce(
                     progress, figures, heading, on=now.astimezone(VN_TZ).date(), issued=mark
                 ),
                 data={"plan": progress, "figures": figures},
+                public_url=public_url,
+                now=now,
             )
             names["docx"], digests["docx"] = issued.file_path, issued.sha256
             directory = UnitDirectory(rulebook.regimes, repo.all_units())

@@ -37,52 +37,49 @@ class IssuedReport:
     verification_code: str
 
 
-@dataclass
-class ReportIssuance:
-    repo: Repository
-    files: FileStore
-    public_url: str
-    now: datetime
-
-    def issue(
-        self,
-        unit: Record,
-        heading: ReportHeading,
-        file_path: str,
-        *,
-        title: str,
-        issued_by: Actor,
-        render: Callable[[IssuedMark], bytes],
-        data: Mapping[str, Any],
-    ) -> IssuedReport:
-        year = self.now.astimezone(VN_TZ).year
-        number = self.repo.documents.next_number(str(unit["code"]), REPORT_DOC_TYPE, year)
-        symbol = number_symbol(number, REPORT_DOC_TYPE, heading.agency_abbr)
-        code = secrets.token_hex(10)
-        address = verification_url(self.public_url, code)
-        content = render(IssuedMark(symbol, address, qr_png(address)))
-        stored = self.files.write(file_path, content)
-        digest = hashlib.sha256(content).hexdigest()
-        document_id = self.repo.documents.insert_document(
-            dossier_id=None,
-            history_seq=None,
-            outbox_id=None,
-            form_code=REPORT_FORM,
-            title=title[:500],
-            unit_code=str(unit["code"]),
-            doc_type=REPORT_DOC_TYPE,
-            year=year,
-            number=number,
-            number_symbol=symbol,
-            issued_at=self.now,
-            issued_by=issued_by.user_id,
-            file_path=stored,
-            sha256=digest,
-            size_bytes=len(content),
-            template=_LAYOUT.name,
-            template_sha256=template_sha256(_LAYOUT),
-            data_sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
-            verification_code=code,
-        )
-        self.repo.insert_outbox([pdf_request(document_id, None, None, self.now)])
-        return IssuedReport(document_id, symbol, stored, digest, code)
+def issue_report(
+    repo: Repository,
+    files: FileStore,
+    unit: Record,
+    heading: ReportHeading,
+    file_path: str,
+    *,
+    title: str,
+    issued_by: Actor,
+    render: Callable[[IssuedMark], bytes],
+    data: Mapping[str, Any],
+    public_url: str,
+    now: datetime,
+) -> IssuedReport:
+    """Number, render, store and record the report in ``repo``'s transaction, and ask for its signed PDF."""
+    year = now.astimezone(VN_TZ).year
+    number = repo.documents.next_number(str(unit["code"]), REPORT_DOC_TYPE, year)
+    symbol = number_symbol(number, REPORT_DOC_TYPE, heading.agency_abbr)
+    code = secrets.token_hex(10)
+    address = verification_url(public_url, code)
+    content = render(IssuedMark(symbol, address, qr_png(address)))
+    stored = files.write(file_path, content)
+    digest = hashlib.sha256(content).hexdigest()
+    document_id = repo.documents.insert_document(
+        dossier_id=None,
+        history_seq=None,
+        outbox_id=None,
+        form_code=REPORT_FORM,
+        title=title[:500],
+        unit_code=str(unit["code"]),
+        doc_type=REPORT_DOC_TYPE,
+        year=year,
+        number=number,
+        number_symbol=symbol,
+        issued_at=now,
+        issued_by=issued_by.user_id,
+        file_path=stored,
+        sha256=digest,
+        size_bytes=len(content),
+        template=_LAYOUT.name,
+        template_sha256=template_sha256(_LAYOUT),
+        data_sha256=hashlib.sha256(canonical_json(data)).hexdigest(),
+        verification_code=code,
+    )
+    repo.insert_outbox([pdf_request(document_id, None, None, now)])
+    return IssuedReport(document_id, symbol, stored, digest, code)
